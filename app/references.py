@@ -129,7 +129,8 @@ class ReferenceData:
         missing = [t for t in texts if t not in stored]
         if missing:
             stored.update(zip(missing, emb.embed_text(missing)))
-        vectors = np.stack([stored[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, emb.dim), np.float32)
+        vectors = (np.stack([stored[t] for t in texts]).astype(np.float32) if texts
+                   else np.zeros((0, emb.dim), np.float32))  # [C, D], captions.txt order
         ref = Reference(vectors, texts, texts, ["caption"] * len(texts))
         with self._lock:
             self._captions[emb.name] = ref

@@ -84,7 +84,8 @@ def build(ctx: AppContext) -> None:
         side_outputs = []
         for pair in res.pairs:
             ref_scores, nearest = caption_context(ctx, pair.embedder, pair.audio)
-            side_outputs += [cosine_card(pair.cosine, sim.interpret_cosine(pair.cosine, ref_scores), pair.model, nearest),
+            verdict = sim.interpret_cosine(pair.cosine, ref_scores)
+            side_outputs += [cosine_card(pair.cosine, verdict, pair.model, nearest),
                              heatmap_for(pair.embedder, pair.audio, pair.text, "difference", pair.model),
                              pair_map(ctx, pair.embedder, pair.audio, pair.text, pair.model)]
         ag = res.agreement

@@ -100,30 +100,41 @@ def test_one_sessions_stop_neither_stops_nor_is_reset_by_another():
 
 
 def test_library_ingest_stops_only_for_the_session_that_asked(app_dirs, tiny_clap_dir):
-    from app.ui.tab_library import run_ingest_report
+    from app.add_folder import add_folder
 
     ctx = make_ctx(app_dirs, str(tiny_clap_dir), bootstrap=False)
     try:
-        def other_user_starts_and_stops(*_, **__):  # meanwhile another session starts and stops its own job
+        def other_user_starts_and_stops(*_):  # meanwhile another session starts and stops its own job
             ctx.stops.stop("session-other")
             ctx.stops.start("session-other")
 
-        kept = run_ingest_report(ctx, str(app_dirs / "lib"), "one", "", [str(tiny_clap_dir)],
-                                 progress=other_user_starts_and_stops, job="session-mine")
+        kept = add_folder(ctx, str(app_dirs / "lib"), "one", "", [str(tiny_clap_dir)],
+                          progress=other_user_starts_and_stops, job="session-mine")
         assert not kept.stopped and kept.indexed == 3
         done = threading.Event()
 
-        def i_press_stop(*_, **__):
+        def i_press_stop(*_):
             if not done.is_set():
                 done.set()
                 assert ctx.stops.stop("session-mine")
 
         sf.write(app_dirs / "lib" / "new.wav", tone(770, 1.0, 16000), 16000)
-        stopped = run_ingest_report(ctx, str(app_dirs / "lib"), "one", "", [str(tiny_clap_dir)],
-                                    progress=i_press_stop, job="session-mine")
+        stopped = add_folder(ctx, str(app_dirs / "lib"), "one", "", [str(tiny_clap_dir)],
+                             progress=i_press_stop, job="session-mine")
         assert stopped.stopped and stopped.indexed == 0
     finally:
         ctx.close()
+
+
+def test_api_rows_have_no_path_key_and_link_the_audio_route():
+    from app.media import api_rows, audio_url
+
+    rows = [{"id": "ab12", "path": "/music/a b.wav", "name": "a b.wav", "score": np.float32(0.5), "set": "lib",
+             "payload": {"anything": object()}, "dense_rank": 2}]
+    out = api_rows(rows, "mini-clap", "http://host:7860/", extra=("dense_rank",))
+    assert out == [{"file": "/music/a b.wav", "url": "http://host:7860/audio/mini-clap/ab12", "score": 0.5,
+                    "set": "lib", "name": "a b.wav", "id": "ab12", "dense_rank": 2}]
+    assert type(out[0]["score"]) is float and audio_url("http://h/", "m", "x/../y") == "http://h/audio/m/x%2F..%2Fy"
 
 
 def test_one_resolver_for_collections_and_sets(tiny_clap_dir):

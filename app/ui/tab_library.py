@@ -15,7 +15,7 @@ import pandas as pd
 from app import search
 from app.collections import ALL_SETS, model_key, set_filter, stored_sets
 from app.context import AppContext
-from app.indexing import IngestConfig, IngestReport, ingest_paths
+from app.add_folder import add_folder
 from app.media import api_rows
 from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, model_dropdown, playable,
                            progress_callback, request_root, results_frame, results_table, set_choices, status_md,
@@ -35,24 +35,6 @@ def policy_note(ctx: AppContext) -> str:
         return "Folders under these library roots can be added: " + ", ".join(f"`{r}`" for r in roots)
     return ("Adding folders from the browser is **off** (shared or network server without `--library-root`). "
             "Restart with `--library-root DIR`, or run `python -m ingest DIR --model M` on the server.")
-
-
-def run_ingest_report(ctx: AppContext, folder: str, set_name: str, tags: str, models: list[str],
-                      progress=None, job: str | None = None) -> IngestReport:
-    """Index a folder with the chosen models; `job` (a browser session) can stop it with its Stop button."""
-    root = ctx.check_ingest_folder(folder)
-    if not models:
-        raise ValueError("choose at least one model to index with")
-    callback = progress_callback(progress) if progress else None
-    embedders = [ctx.embedder(m, callback) for m in models]
-    tag_list = tuple(t.strip().lower() for t in (tags or "").split(",") if t.strip())
-    config = IngestConfig(set_name=(set_name or "").strip() or "library", tags=tag_list)
-    key = job or f"api-{uuid.uuid4().hex}"
-    stop = ctx.stops.start(key)
-    try:
-        return ingest_paths([root], embedders, ctx.store, config, progress=callback, should_stop=stop.is_set)
-    finally:
-        ctx.stops.finish(key, stop)
 
 
 def search_library(ctx: AppContext, model: str, mode: str, query: str, audio_path, set_value, k: int,
@@ -150,8 +132,8 @@ def build(ctx: AppContext) -> None:
     @guarded(3)
     def on_ingest(folder_value, set_value, tags_value, model_list, request: gr.Request, progress=gr.Progress()):
         progress(0, desc="scanning")
-        report = run_ingest_report(ctx, folder_value, set_value, tags_value, model_list, progress,
-                                   job=_session(request))
+        report = add_folder(ctx, folder_value, set_value, tags_value, model_list, progress_callback(progress),
+                            job=_session(request))
         stopped = " — stopped early; run again to resume" if report.stopped else ""
         frame = pd.DataFrame(report.failed, columns=["file", "reason"])
         return (status_md(f"`{report.summary_line()}` in {report.seconds:.1f} s{stopped}.",
@@ -160,6 +142,7 @@ def build(ctx: AppContext) -> None:
 
     ingest_btn.click(on_ingest, [folder, set_name, tags, models], [ingest_status, failed, set_picker],
                      api_visibility="private")
+
     def on_stop(request: gr.Request):
         if not ctx.stops.stop(_session(request)):
             gr.Info("Nothing to stop: no folder is being added from this page.")
@@ -202,7 +185,7 @@ def _register_api(ctx: AppContext) -> None:
 
     def api_ingest(folder_value: str, set_value: str, model_name: str) -> dict:
         """Index a server folder (same access rule as the UI)."""
-        report = run_ingest_report(ctx, folder_value, set_value, "", [model_name or ctx.default_model])
+        report = add_folder(ctx, folder_value, set_value, "", [model_name or ctx.default_model])
         return {"indexed": report.indexed, "skipped": report.skipped, "seconds": round(report.seconds, 3),
                 "failed": [{"file": p, "reason": r} for p, r in report.failed], "stopped": report.stopped,
                 "summary": report.summary_line()}

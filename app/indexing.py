@@ -289,8 +289,9 @@ def _pipeline(items: list[_Item], embedders: Sequence, names: list[str], store, 
             batch = []
 
 
-def ingest_paths(paths: Iterable[str | Path], embedders: Sequence[Embedder], store: VectorStore, config: IngestConfig = IngestConfig(),
-                 progress: Progress | None = None, should_stop: ShouldStop | None = None,
+def ingest_paths(paths: Iterable[str | Path], embedders: Sequence[Embedder], store: VectorStore,
+                 config: IngestConfig = IngestConfig(), progress: Progress | None = None,
+                 should_stop: ShouldStop | None = None,
                  metadata: Mapping[str, Mapping[str, Any]] | None = None) -> IngestReport:
     """Index every audio file under `paths` into each embedder's `<slug>__audio` collection.
 

@@ -80,16 +80,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from app.context import AppContext
-    from app.ui.blocks import build_app, launch_style
+    from app.ui.blocks import build_app, launch_options
 
     ctx = AppContext(settings)
     demo = build_app(ctx)
+    ctx.bootstrap_in_background()  # index the demo set and vocabulary now, not in the first request
     demo.queue(default_concurrency_limit=1)  # 2 shared cores: one heavy job per event at a time
     allowed = ctx.allowed_paths()
     try:
         demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share,
                     auth=settings.auth_pair(), max_file_size=f"{settings.max_upload_mb}mb",
-                    allowed_paths=allowed, show_error=True, **launch_style())
+                    allowed_paths=allowed, show_error=True, **launch_options(ctx))
     finally:
         ctx.close()
     return 0

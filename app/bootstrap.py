@@ -11,9 +11,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
+from app.embedders.base import Embedder
 from app.indexing import (IngestConfig, Progress, collection_for, ingest_paths, scan_audio_files, stored_ids,
                           text_id)
 from app.settings import DEMO_DIR, DEMO_SET, VOCAB_DIR, VOCAB_SET
+from app.store import VectorStore
 
 _BOOTSTRAP_LOCK = threading.Lock()  # the UI may ask for the vocab from several events at once
 
@@ -24,8 +26,8 @@ def read_lines(path: str | Path) -> list[str]:
     return [s for s in (line.strip() for line in text.splitlines()) if s and not s.startswith("#")]
 
 
-def ingest_captions(lines: Iterable[str], embedder, store, set_name: str = VOCAB_SET, kind: str = "caption",
-                    batch_size: int = 64) -> int:
+def ingest_captions(lines: Iterable[str], embedder: Embedder, store: VectorStore, set_name: str = VOCAB_SET,
+                    kind: str = "caption", batch_size: int = 64) -> int:
     """Embed text lines into the caption collection; returns how many were new."""
     if kind not in ("caption", "tag"):
         raise ValueError(f"kind must be 'caption' or 'tag', not {kind!r}")
@@ -46,7 +48,7 @@ def ingest_captions(lines: Iterable[str], embedder, store, set_name: str = VOCAB
     return len(todo)
 
 
-def ensure_vocab(embedder, store, vocab_dir: str | Path | None = None) -> int:
+def ensure_vocab(embedder: Embedder, store: VectorStore, vocab_dir: str | Path | None = None) -> int:
     """Ingest the built-in captions.txt / tags.txt for this model once; cheap afterwards."""
     vocab_dir = Path(vocab_dir or VOCAB_DIR)  # looked up at call time so tests can point elsewhere
     sources = [(vocab_dir / "captions.txt", "caption"), (vocab_dir / "tags.txt", "tag")]
@@ -72,7 +74,8 @@ def read_metadata(csv_path: str | Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def ensure_demo_set(embedder, store, demo_dir: str | Path | None = None, progress: Progress | None = None) -> int:
+def ensure_demo_set(embedder: Embedder, store: VectorStore, demo_dir: str | Path | None = None,
+                    progress: Progress | None = None) -> int:
     """Ingest sample_data/demo (with metadata.csv fields) into set "demo" once; returns files added."""
     demo_dir = Path(demo_dir or DEMO_DIR)
     meta_file = demo_dir / "metadata.csv"

@@ -25,7 +25,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from app.audio import AudioError, is_audio_file, load_audio, resample
-from app.store import collection_name, model_slug
+from app.collections import Kind, collection_of
+from app.embedders.base import Embedder
+from app.store import VectorStore
 
 Progress = Callable[[int, int, str], None]
 ShouldStop = Callable[[], bool]
@@ -166,7 +168,7 @@ def _mark_missing(items: list[_Item], names: list[str], store) -> list[_Item]:
     return [it for it in items if it.models]
 
 
-def stored_ids(store, name: str, ids: list[str]) -> set[str]:
+def stored_ids(store: VectorStore, name: str, ids: list[str]) -> set[str]:
     """store.existing_ids in chunks, so a 100k-file library is not one giant request."""
     have: set[str] = set()
     for start in range(0, len(ids), ID_CHUNK):
@@ -287,8 +289,9 @@ def _pipeline(items: list[_Item], embedders: Sequence, names: list[str], store, 
             batch = []
 
 
-def ingest_paths(paths: Iterable[str | Path], embedders: Sequence, store, config: IngestConfig = IngestConfig(),
-                 progress: Progress | None = None, should_stop: ShouldStop | None = None,
+def ingest_paths(paths: Iterable[str | Path], embedders: Sequence[Embedder], store: VectorStore,
+                 config: IngestConfig = IngestConfig(), progress: Progress | None = None,
+                 should_stop: ShouldStop | None = None,
                  metadata: Mapping[str, Mapping[str, Any]] | None = None) -> IngestReport:
     """Index every audio file under `paths` into each embedder's `<slug>__audio` collection.
 
@@ -319,8 +322,8 @@ def ingest_paths(paths: Iterable[str | Path], embedders: Sequence, store, config
     return report
 
 
-def collection_for(store, embedder, kind: str = "audio") -> str:
+def collection_for(store: VectorStore, embedder: Embedder, kind: Kind = "audio") -> str:
     """Name of the embedder's `audio` or `captions` collection, created if missing."""
-    name = collection_name(model_slug(embedder.name), kind)
+    name = collection_of(embedder, kind)
     store.ensure_collection(name, embedder.dim)
     return name

@@ -11,10 +11,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from app.analysis.similarity import top_k
 from app.audio import Audio, load_audio, prepare_waveform
-from app.bootstrap import ensure_vocab
+from app.collections import Kind, collection_of
+from app.embedders.base import Embedder
 from app.indexing import file_sha256
-from app.store import collection_name, model_slug
+from app.references import Reference
+from app.settings import DEMO_SET
+from app.store import Hit, VectorStore
 
 MAX_K = 1000
 SELF_SCORE = 1.0 - 1e-5  # an in-memory query this close to a stored vector is that very clip
@@ -33,22 +37,22 @@ def _check_text(text: Any, what: str = "query") -> str:
     return text.strip()
 
 
-def _collection(store, embedder, kind: str) -> str | None:
+def _collection(store: VectorStore, embedder: Embedder, kind: Kind) -> str | None:
     """The collection to search, or None when the model has indexed nothing yet.
 
     An unknown `set_name` needs no check here: the store's set filter then matches nothing.
     """
-    name = collection_name(model_slug(embedder.name), kind)
+    name = collection_of(embedder, kind)
     return name if store.has_collection(name) else None
 
 
-def _result(hit) -> dict:
+def _result(hit: Hit) -> dict:
     payload = dict(hit.payload)
     return {"id": hit.id, "path": payload.get("path"), "name": payload.get("name"),
             "score": float(hit.score), "set": payload.get("set"), "payload": payload}
 
 
-def query_audio_vector(embedder, audio: Any) -> np.ndarray:
+def query_audio_vector(embedder: Embedder, audio: Any) -> np.ndarray:
     """Embed one query clip: a path, a waveform at the model's rate, `(rate, array)` or `Audio`.
 
     `(rate, array)` is what a Gradio microphone/upload component gives (int16 is fine).
@@ -69,7 +73,8 @@ def query_audio_vector(embedder, audio: Any) -> np.ndarray:
 
 
 # --- store searches ------------------------------------------------------------
-def search_text(store, embedder, text: str, k: int = 10, set_name: str | None = None) -> list[dict]:
+def search_text(store: VectorStore, embedder: Embedder, text: str, k: int = 10,
+                set_name: str | None = None) -> list[dict]:
     """Text -> audio: the k clips whose embeddings are closest to the text's."""
     text, k = _check_text(text), _check_k(k)
     name = _collection(store, embedder, "audio")
@@ -79,8 +84,8 @@ def search_text(store, embedder, text: str, k: int = 10, set_name: str | None = 
     return [_result(h) for h in store.search(name, vector, k, set_name=set_name)]
 
 
-def search_vector(store, embedder, vector: np.ndarray, k: int = 10, set_name: str | None = None,
-                  exclude_id: str | None = None) -> list[dict]:
+def search_vector(store: VectorStore, embedder: Embedder, vector: np.ndarray, k: int = 10,
+                  set_name: str | None = None, exclude_id: str | None = None) -> list[dict]:
     """Nearest clips to an embedding already computed (e.g. a stored clip's vector)."""
     k = _check_k(k)
     name = _collection(store, embedder, "audio")
@@ -90,8 +95,8 @@ def search_vector(store, embedder, vector: np.ndarray, k: int = 10, set_name: st
     return [_result(h) for h in hits if h.id != exclude_id][:k]
 
 
-def search_audio(store, embedder, audio: Any, k: int = 10, set_name: str | None = None,
-                 exclude_self: bool = True) -> list[dict]:
+def search_audio(store: VectorStore, embedder: Embedder, audio: Any, k: int = 10,
+                 set_name: str | None = None, exclude_self: bool = True) -> list[dict]:
     """Audio -> audio: clips that sound like the query (a path, waveform or `(rate, array)`).
 
     With `exclude_self`, the query itself is left out: by content hash for a file (or an
@@ -127,8 +132,8 @@ def rrf_fuse(rankings: Sequence[Sequence[str]], rrf_k: int = 60) -> list[tuple[s
     return sorted(fused, key=lambda t: (-t[1], order[t[0]]))
 
 
-def search_hybrid(store, embedder, query: str, k: int = 10, set_name: str | None = None,
-                  rrf_k: int = 60) -> list[dict]:
+def search_hybrid(store: VectorStore, embedder: Embedder, query: str, k: int = 10,
+                  set_name: str | None = None, rrf_k: int = 60) -> list[dict]:
     """Dense text->audio plus BM25 over names/tags/captions, fused by RRF.
 
     Each result also carries `dense_rank`, `keyword_rank` (None when absent from that
@@ -151,16 +156,17 @@ def search_hybrid(store, embedder, query: str, k: int = 10, set_name: str | None
     return out
 
 
-def caption_audio(store, embedder, audio: Any, k: int = 10, extra_lines: list[str] | None = None) -> list[dict]:
+def caption_audio(store: VectorStore, embedder: Embedder, audio: Any, k: int = 10,
+                  extra_lines: list[str] | None = None) -> list[dict]:
     """Audio -> text: the k best vocabulary captions/tags plus every user line, best first.
 
-    The built-in vocabulary is ingested for the model on first use (`ensure_vocab`);
-    `extra_lines` are embedded on the fly (not stored) and merged into the ranking.
+    The built-in vocabulary must be indexed for the model (`AppContext.ensure_bootstrapped`,
+    or `app.bootstrap.ensure_vocab`); `extra_lines` are embedded on the fly (not stored) and
+    merged into the ranking.
     Items: `{"text", "score", "kind": "caption"|"tag", "source": "vocab"|"user"}`.
     """
     k = _check_k(k)
     vector = query_audio_vector(embedder, audio)
-    ensure_vocab(embedder, store)
     name = _collection(store, embedder, "captions")
     found = {}
     for hit in store.search(name, vector, k) if name else []:
@@ -176,7 +182,17 @@ def caption_audio(store, embedder, audio: Any, k: int = 10, extra_lines: list[st
 
 
 # --- ad-hoc ranking (no store) -------------------------------------------------
-def rank_texts(embedder, audio: Any, texts: Sequence[str]) -> list[dict]:
+def rank_reference(ref: Reference, embedder: Embedder, text: str, k: int = 10) -> list[dict]:
+    """Exact text -> audio ranking of a reference set (the demo set): result dicts with `caption`."""
+    text, k = _check_text(text), _check_k(k)
+    if not ref.keys:
+        raise ValueError("the demo set is not available yet (sample_data/demo is empty)")
+    scores = ref.vectors @ embedder.embed_text([text])[0]
+    return [{"id": None, "path": ref.keys[i], "name": Path(ref.keys[i]).name, "score": float(scores[i]),
+             "set": DEMO_SET, "caption": ref.labels[i]} for i in top_k(scores, k)]
+
+
+def rank_texts(embedder: Embedder, audio: Any, texts: Sequence[str]) -> list[dict]:
     """Score typed texts against one clip: `[{"text", "score"}]` best first."""
     lines = list(dict.fromkeys(t.strip() for t in texts if isinstance(t, str) and t.strip()))
     if not lines:
@@ -185,7 +201,7 @@ def rank_texts(embedder, audio: Any, texts: Sequence[str]) -> list[dict]:
     return sorted(({"text": t, "score": float(s)} for t, s in zip(lines, scores)), key=lambda r: -r["score"])
 
 
-def rank_audio_files(embedder, text: str, paths: Sequence[str | Path]) -> list[dict]:
+def rank_audio_files(embedder: Embedder, text: str, paths: Sequence[str | Path]) -> list[dict]:
     """Score uploaded files against a text: `[{"path", "name", "score"}]` best first.
 
     Unreadable files do not stop the ranking: they come last with `score=None` and an

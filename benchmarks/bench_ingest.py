@@ -62,8 +62,8 @@ def percentiles(values_ms: list[float]) -> str:
 
 def bench_queries(store, embedder, n_queries: int) -> None:
     """End-to-end `search_text` latency and store-only latency (text vectors precomputed)."""
+    from app.collections import collection_of
     from app.search import search_text
-    from app.store import collection_name, model_slug
 
     texts = [QUERIES[i % len(QUERIES)] + f" {i}" for i in range(n_queries)]  # defeat any caching
     search_text(store, embedder, texts[0], k=10)  # warm-up
@@ -73,7 +73,7 @@ def bench_queries(store, embedder, n_queries: int) -> None:
         search_text(store, embedder, text, k=10)
         full.append((time.perf_counter() - start) * 1e3)
     vectors = embedder.embed_text(texts)
-    name = collection_name(model_slug(embedder.name), "audio")
+    name = collection_of(embedder, "audio")
     ann = []
     for vector in vectors:
         start = time.perf_counter()

@@ -130,16 +130,17 @@ def test_hybrid_fuses_dense_and_keyword_ranks(band_store):
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
 
 
-def test_caption_returns_vocab_best_first_with_user_lines(tmp_path, monkeypatch):
-    import app.bootstrap
+def test_caption_returns_vocab_best_first_with_user_lines(tmp_path):
+    from app.bootstrap import ensure_vocab
 
     vocab = tmp_path / "vocab"
     vocab.mkdir()
     (vocab / "captions.txt").write_text("# comment\nsomething in band3\nsomething in band6\nband1 drone\n")
     (vocab / "tags.txt").write_text("band5\nband0\n")
-    monkeypatch.setattr(app.bootstrap, "VOCAB_DIR", vocab)
     emb = BandEmbedder()
     with open_store(store_dir=tmp_path / "store") as store:
+        assert caption_audio(store, emb, tone(3500, 0.5, RATE), k=3) == []  # no vocabulary indexed: nothing
+        assert ensure_vocab(emb, store, vocab) == 5
         out = caption_audio(store, emb, tone(3500, 0.5, RATE), k=3, extra_lines=["band3 band4", " ", "band7"])
         assert out[0] == {"text": "something in band3", "score": pytest.approx(out[0]["score"]),
                           "kind": "caption", "source": "vocab"}

@@ -158,10 +158,8 @@ def test_ingest_refuses_folders_outside_library_roots(server, sandbox, client, m
     # positive control: the library root itself can be indexed
     report = client.predict(str(lib), "mine", model, api_name="/ingest")
     assert report["indexed"] + report["skipped"] >= 1 and not report["failed"]
-    # (raw HTTP: gradio_client turns result dicts with a "path" key into downloaded files)
-    event, rows = call_raw(server, "search_hybrid", ["sine tone", model, "", 100])
-    assert event == "complete", rows
-    paths = [r["path"] for r in rows[0]]
+    rows = client.predict("sine tone", model, "", 100, api_name="/search_hybrid")
+    paths = [r["file"] for r in rows]
     assert any(p.endswith("allowed.wav") for p in paths)
     assert not any("secret" in p or "canary" in p for p in paths), paths
 
@@ -328,6 +326,13 @@ def test_auth_refuses_unauthenticated_requests(auth_server, sandbox, model):
     # positive control: with the password the same call works
     authed = Client(auth_server.url, auth=("alice", "s3cret-pw"), verbose=False)
     assert -1.0 <= authed.predict(upload, "a tone", model, api_name="/similarity")["cosine"] <= 1.0
+    # a result's audio url needs the same login
+    authed.predict(str(sandbox["lib"]), "mine", model, api_name="/ingest")
+    url = authed.predict("a tone", model, "mine", 1, api_name="/search_text")[0]["url"]
+    with httpx.Client(timeout=30) as http:
+        assert http.get(url).status_code == 401
+        ok = http.get(url, cookies=authed.cookies)
+        assert ok.status_code == 200 and ok.content == (sandbox["lib"] / "allowed.wav").read_bytes()
 
 
 def test_malformed_auth_is_rejected_at_start():

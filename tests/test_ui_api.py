@@ -1,11 +1,13 @@
 """The JSON API end to end: a real server on a free port, a tiny CLAP, a temp store, gradio_client.
 
-Results carry a "path" key, so the client must not treat them as files to download:
-`Client(url, download_files=False)` (documented in docs/ui.md).
+Every endpoint is called with a DEFAULT `gradio_client.Client(url)`: result rows must not
+look like files to it (no "path" key), and each row's "url" must fetch the audio.
 """
 from __future__ import annotations
 
 import socket
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -31,7 +33,7 @@ def served(tiny_clap_dir, tmp_path_factory):
     from app.context import AppContext
     from app.indexing import IngestConfig, ingest_paths
     from app.settings import Settings
-    from app.ui.blocks import build_app
+    from app.ui.blocks import build_app, launch_options
 
     root = tmp_path_factory.mktemp("ui-api")
     lib = root / "lib"
@@ -47,9 +49,10 @@ def served(tiny_clap_dir, tmp_path_factory):
     assert report.indexed == 5
     demo = build_app(ctx).queue()
     port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                allowed_paths=ctx.allowed_paths(), **launch_options(ctx))
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False), ctx, root
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False), ctx, root
     finally:
         demo.close()
         ctx.close()
@@ -61,7 +64,7 @@ def test_similarity_matches_direct_embedding(served, tiny_clap_dir):
     client, ctx, root = served
     clip = root / "lib" / "tone440.wav"
     out = client.predict(handle_file(str(clip)), TEXT, str(tiny_clap_dir), api_name="/similarity")
-    emb = ctx.embedder(str(tiny_clap_dir), prepare=False)
+    emb = ctx.embedder(str(tiny_clap_dir))
     direct = cosine(emb.embed_audio([str(clip)])[0], emb.embed_text([TEXT])[0])
     assert out["model"] == str(tiny_clap_dir)
     assert out["cosine"] == pytest.approx(direct, abs=1e-4)
@@ -74,9 +77,9 @@ def test_search_text_is_sorted_and_matches_the_store(served, tiny_clap_dir):
     out = client.predict(TEXT, str(tiny_clap_dir), "lib", 3, api_name="/search_text")
     scores = [r["score"] for r in out]
     assert len(out) == 3 and scores == sorted(scores, reverse=True)
-    assert all(r["set"] == "lib" and r["path"].startswith(str(root / "lib")) for r in out)
+    assert all(r["set"] == "lib" and r["file"].startswith(str(root / "lib")) and "path" not in r for r in out)
     direct = search.search_text(ctx.store, ctx.embedder(str(tiny_clap_dir)), TEXT, 3, "lib")
-    assert [r["path"] for r in out] == [r["path"] for r in direct]
+    assert [r["file"] for r in out] == [r["path"] for r in direct]
     np.testing.assert_allclose(scores, [r["score"] for r in direct], atol=1e-5)
     # "" searches every set; an unknown set is an empty list, not an error
     assert len(client.predict(TEXT, str(tiny_clap_dir), "", 10, api_name="/search_text")) == 5
@@ -110,3 +113,61 @@ def test_models_and_rank_texts(served, tiny_clap_dir):
                             str(tiny_clap_dir), api_name="/rank_texts")
     assert [r["text"] for r in ranked] and sorted(r["text"] for r in ranked) == ["a dog", "rain"]
     assert ranked[0]["score"] >= ranked[1]["score"]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_every_row_endpoint_works_with_a_default_client_and_its_urls_fetch_the_audio(served, tiny_clap_dir):
+    from gradio_client import handle_file
+
+    client, _, root = served
+    model = str(tiny_clap_dir)
+    query = root / "lib" / "tone440.wav"
+    results = {
+        "search_text": client.predict(TEXT, model, "", 5, api_name="/search_text"),
+        "search_audio": client.predict(handle_file(str(query)), model, "lib", 3, api_name="/search_audio"),
+        "search_hybrid": client.predict("tone440", model, "", 3, api_name="/search_hybrid"),
+    }
+    for name, rows in results.items():
+        assert rows and all(isinstance(r, dict) and "path" not in r for r in rows), name
+        assert all(set(r) >= {"file", "url", "score", "set", "name", "id"} for r in rows), name
+    assert str(query) not in [r["file"] for r in results["search_audio"]]  # the query itself is left out
+    assert results["search_hybrid"][0]["name"] == "tone440.wav"  # the keyword list puts the name first
+    for row in results["search_text"]:  # every url serves exactly the bytes of its file
+        status, body = _get(row["url"])
+        assert status == 200 and body == (root / "lib" / row["name"]).read_bytes(), row
+    projected = client.predict(model, "pca", "lib", api_name="/project")
+    assert projected["n"] == 5 and all("path" not in p and p["url"] for p in projected["points"])
+    status, body = _get(projected["points"][0]["url"])
+    assert status == 200 and body == open(projected["points"][0]["file"], "rb").read()
+    assert client.predict(model, api_name="/sets") == {"lib": 5}
+    report = client.predict(str(root / "lib"), "lib", model, api_name="/ingest")
+    assert report["skipped"] == 5 and report["indexed"] == 0 and report["failed"] == []
+
+
+def test_audio_urls_serve_only_stored_files_inside_the_roots(served, tiny_clap_dir):
+    from app.collections import model_key
+
+    client, ctx, root = served
+    row = client.predict(TEXT, str(tiny_clap_dir), "", 1, api_name="/search_text")[0]
+    base = row["url"].rsplit("/", 2)[0]
+    slug = model_key(str(tiny_clap_dir))
+    outside = root / "outside.wav"  # a stored point whose file lies outside every root
+    sf.write(outside, tone(330, 0.5, 16000), 16000)
+    emb = ctx.embedder(str(tiny_clap_dir))
+    ctx.store.upsert(f"{slug}__audio", ["f" * 64], emb.embed_audio([str(outside)]),
+                     [{"path": str(outside), "name": "outside.wav", "set": "evil"}])
+    for bad in (f"{base}/{slug}/{'f' * 64}",  # stored, but outside the roots
+                f"{base}/{slug}/{'0' * 64}",  # no such point
+                f"{base}/{slug}/..%2F..%2Fetc%2Fpasswd",
+                f"{base}/no-such-model/{row['id']}",
+                f"{base}/{slug}/{row['id']}%00"):
+        status, body = _get(bad)
+        assert status == 404 and outside.read_bytes()[:64] not in body, bad
+    assert _get(row["url"])[0] == 200  # positive control

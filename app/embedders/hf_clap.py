@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from app.audio import fixed_windows
+from app.constants import CLAP_SAMPLE_RATE
 from app.embedders.base import Embedder, EmbedderInfo, ModelUnavailableError, l2_normalize
 
-CLAP_SAMPLE_RATE = 48_000
 FUSION_SEED = 0  # fixed so the fusion path's random crops repeat exactly
 
 

@@ -18,12 +18,14 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from app.constants import MINI_SAMPLE_RATE
+
 AMIN = 1e-10
 
 
 @dataclass(frozen=True)
 class MelConfig:
-    sample_rate: int = 16000
+    sample_rate: int = MINI_SAMPLE_RATE
     n_fft: int = 1024
     hop: int = 160
     n_mels: int = 64

@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from app.audio import fixed_windows
+from app.constants import MINILM_DIM
 from app.embedders.base import Embedder, EmbedderInfo, ModelUnavailableError, l2_normalize
 
 _MINILM = None
@@ -37,7 +38,7 @@ def get_minilm():
 
 
 def encode_minilm(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
-    """MiniLM sentence vectors, L2-normalised float32 [N, 384].
+    """MiniLM sentence vectors, L2-normalised float32 [N, MINILM_DIM = 384].
 
     The one text path: training caches these vectors and inference computes them
     the same way, so cached and live text embeddings agree.
@@ -46,7 +47,7 @@ def encode_minilm(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
 
     texts = [str(t) for t in texts]
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, MINILM_DIM), dtype=np.float32)
     model = get_minilm()
     with torch.inference_mode():
         vec = model.encode(texts, batch_size=batch_size, convert_to_numpy=True,

@@ -26,12 +26,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from app.constants import MINI_WINDOW_SECONDS, MINILM_DIM
 from app.embedders.mel import LogMel, MelConfig
 
 ARCHITECTURE = "mini-audio-text"
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-MINILM_DIM = 384
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class MiniConfig:
     dropout: float = 0.1
     top_db: float = 80.0  # dynamic range kept below each clip's loudest mel bin
     ref_floor_db: float = -45.0  # quieter clips are not amplified past this (silence stays quiet)
-    window_seconds: float = 4.0  # inference window (the training clips are 4 s)
+    window_seconds: float = MINI_WINDOW_SECONDS  # inference window (the training clips are 4 s)
     min_seconds: float = 1.0  # shorter input is zero-padded (silence) to this length
     predictor_hidden: int = 0  # >0: SLAP predictors (audio->text, text->audio)
     audio_head: str = "projection"  # which output embeds audio: "projection" | "predictor"

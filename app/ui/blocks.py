@@ -1,14 +1,18 @@
 """The whole app: a header and one tab per task, each built by its own module.
 
 `build_app(ctx)` only lays out components and wires events; nothing is loaded until a
-request needs it. Theme and CSS go to `launch()` (Gradio 6 moved them there), see
-`launch_style()`.
+request needs it. `launch_options(ctx)` holds what goes to `launch()`: theme and CSS
+(Gradio 6 moved them there) and the `/audio/<model>/<id>` route that API rows link to.
 """
 from __future__ import annotations
 
 import gradio as gr
+from fastapi import HTTPException, Request
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 
 from app.context import AppContext
+from app.media import AUDIO_ROUTE, NotServable, stored_audio_file
 from app.ui import tab_analysis, tab_caption, tab_compare, tab_library, tab_map, tab_pair, tab_ranking, tab_status
 
 TITLE = "Audio embedding browser"
@@ -27,10 +31,45 @@ CSS = """
 """
 
 
-def launch_style() -> dict:
-    """Theme and CSS for `Blocks.launch(**launch_style())`."""
+def launch_options(ctx: AppContext) -> dict:
+    """Keyword arguments for `Blocks.launch(**launch_options(ctx))`: theme, CSS, the audio route."""
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="slate")
-    return {"theme": theme, "css": CSS}
+    return {"theme": theme, "css": CSS, "app_kwargs": {"routes": [audio_route(ctx)]}}
+
+
+def audio_route(ctx: AppContext) -> APIRoute:
+    """`GET /audio/<model slug>/<point id>`: a stored clip's bytes, for the `url` of API rows.
+
+    Same login as the rest of the app when `--auth` is on; which files may be served is
+    decided by `app.media.stored_audio_file` (indexed points under the demo set or a root).
+    (fastapi is imported at module level: it resolves the handler's string annotations there.)
+    """
+    from app.store import StoreUnavailable
+
+    def serve_audio(model: str, point_id: str, request: Request) -> FileResponse:
+        if not _logged_in(request):
+            raise HTTPException(status_code=401, detail="Not authenticated")
+        try:
+            path = stored_audio_file(ctx, model, point_id)
+        except NotServable as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        except StoreUnavailable:
+            raise HTTPException(status_code=503, detail="the store is not available") from None
+        return FileResponse(path, filename=path.name, content_disposition_type="inline")
+
+    return APIRoute(AUDIO_ROUTE + "/{model}/{point_id}", serve_audio, methods=["GET"])
+
+
+def _logged_in(request: Request) -> bool:
+    """Gradio's own login rule (its `login_check` is not importable): the access-token cookie."""
+    app = request.app
+    if getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None:
+        return True
+    if app.auth_dependency is not None:
+        return app.auth_dependency(request) is not None
+    cookie = getattr(app, "cookie_id", "")
+    token = request.cookies.get(f"access-token-{cookie}") or request.cookies.get(f"access-token-unsecure-{cookie}")
+    return app.tokens.get(token) is not None
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:

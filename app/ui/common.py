@@ -136,10 +136,15 @@ def progress_callback(progress: gr.Progress) -> Callable[[int, int, str], None]:
     return report
 
 
-def audio_warnings(audio: Any) -> None:
+def show_warnings(warnings: Sequence[str]) -> None:
     """Show decoder warnings (silence, cropping) as toasts."""
-    for warning in getattr(audio, "warnings", []) or []:
+    for warning in warnings or ():
         gr.Warning(f"audio: {html.escape(str(warning))}")
+
+
+def audio_warnings(audio: Any) -> None:
+    """Show a decoded clip's warnings as toasts."""
+    show_warnings(getattr(audio, "warnings", None) or ())
 
 
 RESULT_COLUMNS = ["rank", "name", "score", "set", "path"]
@@ -186,15 +191,29 @@ def write_csv(frame: pd.DataFrame, stem: str) -> str:
     return str(path)
 
 
-def json_rows(rows: Sequence[dict], keys: Sequence[str]) -> list[dict]:
-    """Keep only JSON-friendly `keys` of each result (payloads can hold anything)."""
-    out = []
-    for row in rows:
-        item = {k: row.get(k) for k in keys if k in row}
-        if "score" in item:
-            item["score"] = float(item["score"])
-        out.append(item)
-    return out
+def request_root(request: gr.Request | None) -> str:
+    """The app's public root URL as the caller sees it (proxy headers and root_path honoured).
+
+    Used to build the absolute audio URLs of API rows (`app.media.audio_url`).
+    """
+    from gradio import route_utils
+
+    raw = getattr(request, "request", None)
+    if raw is None:
+        return ""
+    try:
+        route = route_utils.get_api_call_path(raw)
+    except ValueError:  # not an API call path: the origin alone
+        route = raw.url.path
+    return route_utils.get_root_url(raw, route, getattr(raw.app, "root_path", None) or None)
+
+
+def cosine_card(cos: float, verdict: str, model: str, nearest: list[tuple[str, float]]) -> str:
+    """The big number, its interpretation and the captions closest to the audio (HTML)."""
+    near = "".join(f"<li>{html.escape(t)} <span class='aeb-dim'>({s:.3f})</span></li>" for t, s in nearest)
+    near_html = f"<div class='aeb-dim'>Closest built-in captions to this audio:</div><ol>{near}</ol>" if near else ""
+    return (f"<div class='aeb-card'><div class='aeb-dim'>cosine similarity · {html.escape(model)}</div>"
+            f"<div class='aeb-big'>{cos:+.3f}</div><div>{html.escape(verdict)}</div>{near_html}</div>")
 
 
 def empty_note(text: str) -> str:
@@ -244,6 +263,17 @@ def wire_row_player(ctx: AppContext, table: gr.Dataframe, status: gr.Markdown, p
     table.select(play, [table], [status, player], api_visibility="private")
 
 
+def set_choices(ctx: AppContext, model: str) -> list[str]:
+    """A set picker's choices: "(all sets)" then the model's stored sets (just the first if none/down)."""
+    from app.collections import ALL_SETS, stored_sets
+    from app.store import StoreUnavailable
+
+    try:
+        return [ALL_SETS, *sorted(stored_sets(ctx.store, model))]
+    except (StoreUnavailable, ValueError):
+        return [ALL_SETS]
+
+
 def texts_from_box(value: str | None) -> list[str]:
     """One text per non-empty line of a textbox."""
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
@@ -251,7 +281,7 @@ def texts_from_box(value: str | None) -> list[str]:
 
 def demo_examples(ctx: AppContext, audio: gr.Audio, text: gr.Textbox | None = None, limit: int = 8) -> None:
     """Clickable demo clips (with their captions when `text` is given), or a note if there are none."""
-    rows = ctx.demo_examples(limit)
+    rows = ctx.references.demo_examples(limit)
     if not rows:
         gr.Markdown(empty_note("No demo clips yet (`sample_data/demo/` is empty): upload or record your own audio."))
         return

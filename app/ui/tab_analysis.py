@@ -14,6 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from app.analysis import probes
+from app.constants import CLAP_SAMPLE_RATE, MINI_SAMPLE_RATE
 from app.context import AppContext
 from app.plots.embedding import empty_figure
 from app.ui.common import audio_warnings, guarded, status_md
@@ -26,8 +27,8 @@ SUMMARY_LABELS = {
     "rms_dbfs": "loudness: RMS (dBFS)", "crest_factor_db": "crest factor (dB)", "dc_offset": "DC offset",
     "zero_crossings_per_s": "zero crossings / s", "clipped_samples": "clipped samples (|x| ≥ 0.999)",
 }
-ANALYSIS_MAX_RATE = 48_000  # higher-rate files are resampled: 192 kHz spectrograms show mostly emptiness
-PROBE_RATES = [8000, 16000, 22050, 32000, 44100, 48000]
+ANALYSIS_MAX_RATE = CLAP_SAMPLE_RATE  # higher-rate files are resampled: 192 kHz spectrograms show mostly emptiness
+PROBE_RATES = [8000, MINI_SAMPLE_RATE, 22050, 32000, 44100, CLAP_SAMPLE_RATE]
 
 
 def summary_frame(summary: dict, warnings: list[str] | None = None) -> pd.DataFrame:

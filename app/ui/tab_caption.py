@@ -17,7 +17,7 @@ from app.ui.common import (api_endpoint, audio_input, audio_warnings, demo_examp
 
 def caption(ctx: AppContext, model: str, audio_path, k: int, extra: list[str], progress=None) -> list[dict]:
     """Top-k vocabulary captions/tags for a clip, with the user's lines merged in, best first."""
-    emb = ctx.embedder(model, progress_callback(progress) if progress else None)
+    emb = ctx.ensure_bootstrapped(model, progress_callback(progress) if progress else None)  # vocab indexed
     clip = ctx.load_clip(audio_path, emb)
     audio_warnings(clip)
     return search.caption_audio(ctx.store, emb, clip, int(k), extra_lines=extra or None)

@@ -10,31 +10,17 @@ import html
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 
 from app.analysis import similarity as sim
 from app.context import AppContext
+from app.pairs import caption_context, compare, comparison_summary, heatmap_for, pair_map
 from app.plots.embedding import empty_figure, rank_scatter_figure
-from app.ui.common import (api_endpoint, audio_input, demo_examples, guarded, hidden_inputs, model_dropdown,
-                           status_md)
-from app.ui.tab_pair import caption_context, cosine_card, embed_pair, heatmap_for, pair_map
+from app.ui.common import (api_endpoint, audio_input, cosine_card, demo_examples, guarded, hidden_inputs,
+                           model_dropdown, progress_callback, show_warnings, status_md)
 
 TOP_K = 10
 TABLE_COLUMNS = ["clip", "category", "caption", "rank A", "score A", "rank B", "score B"]
-
-
-def demo_scores(ctx: AppContext, emb_a, emb_b, text_a: np.ndarray, text_b: np.ndarray):
-    """Both models' scores for the text over the demo clips they share: (keys, labels, groups, sa, sb)."""
-    ref_a, ref_b = ctx.demo_reference(emb_a), ctx.demo_reference(emb_b)
-    index_b = {k: i for i, k in enumerate(ref_b.keys)}
-    common = [(i, index_b[k]) for i, k in enumerate(ref_a.keys) if k in index_b]
-    if len(common) < 2:
-        raise ValueError("the demo set is not available for both models, so there is no ranking to compare")
-    ia, ib = (np.array(x) for x in zip(*common))
-    keys = [ref_a.keys[i] for i in ia]
-    return (keys, [ref_a.labels[i] for i in ia], [ref_a.groups[i] for i in ia],
-            ref_a.vectors[ia] @ text_a, ref_b.vectors[ib] @ text_b)
 
 
 def agreement_table(keys, labels, groups, sa, sb, k: int) -> pd.DataFrame:
@@ -57,23 +43,6 @@ def agreement_md(ag: sim.RankAgreement, n: int, name_a: str, name_b: str) -> str
             f"A = **{html.escape(name_a)}**, B = **{html.escape(name_b)}**. ρ and τ near +1: both models "
             "order the whole demo set the same way for this text; near 0: unrelated orders. "
             "The overlap counts clips in both top lists.")
-
-
-def compare(ctx: AppContext, model_a: str, model_b: str, audio_path, text: str, k: int = TOP_K,
-            progress=None) -> dict:
-    """Everything both views need: per-model (embedder, a, t, cosine) and the demo agreement."""
-    per_model = []
-    for n, name in enumerate((model_a, model_b)):
-        if progress:
-            progress(n / 3, desc=f"embedding with {name}")
-        emb, a, t = embed_pair(ctx, name, audio_path, text)
-        per_model.append((name, emb, a, t, sim.cosine(a, t)))
-    if progress:
-        progress(2 / 3, desc="ranking the demo set with both models")
-    keys, labels, groups, sa, sb = demo_scores(ctx, per_model[0][1], per_model[1][1], per_model[0][3],
-                                               per_model[1][3])
-    ag = sim.rank_agreement(sa, sb, k)
-    return {"models": per_model, "keys": keys, "labels": labels, "groups": groups, "sa": sa, "sb": sb, "agreement": ag}
 
 
 def build(ctx: AppContext) -> None:
@@ -110,30 +79,29 @@ def build(ctx: AppContext) -> None:
 
     @guarded(10)
     def run_compare(name_a, name_b, audio_path, text_value, k, progress=gr.Progress()):
-        res = compare(ctx, name_a, name_b, audio_path, text_value, int(k), progress)
+        res = compare(ctx, name_a, name_b, audio_path, text_value, int(k), progress_callback(progress))
+        show_warnings(res.pairs[0].warnings)
         side_outputs = []
-        for name, emb, a, t, cos in res["models"]:
-            ref_scores, nearest = caption_context(ctx, emb, a)
-            side_outputs += [cosine_card(cos, sim.interpret_cosine(cos, ref_scores), name, nearest),
-                             heatmap_for(emb, a, t, "difference", name), pair_map(ctx, emb, a, t, name)]
-        ag = res["agreement"]
-        fig = rank_scatter_figure(res["sa"], res["sb"], res["labels"], name_a, name_b, ag.shared_top)
-        tab = agreement_table(res["keys"], res["labels"], res["groups"], res["sa"], res["sb"], ag.k)
+        for pair in res.pairs:
+            ref_scores, nearest = caption_context(ctx, pair.embedder, pair.audio)
+            verdict = sim.interpret_cosine(pair.cosine, ref_scores)
+            side_outputs += [cosine_card(pair.cosine, verdict, pair.model, nearest),
+                             heatmap_for(pair.embedder, pair.audio, pair.text, "difference", pair.model),
+                             pair_map(ctx, pair.embedder, pair.audio, pair.text, pair.model)]
+        ag = res.agreement
+        fig = rank_scatter_figure(res.scores_a, res.scores_b, res.labels, name_a, name_b, ag.shared_top)
+        tab = agreement_table(res.keys, res.labels, res.groups, res.scores_a, res.scores_b, ag.k)
         note = " (the same model on both sides)" if name_a == name_b else ""
         return (status_md(f"Compared **{html.escape(name_a)}** and **{html.escape(name_b)}**{note}.", "ok"),
-                *side_outputs, agreement_md(ag, len(res["keys"]), name_a, name_b), fig, tab)
+                *side_outputs, agreement_md(ag, len(res.keys), name_a, name_b), fig, tab)
 
     inputs = [model_a, model_b, audio, text, top]
     run.click(run_compare, inputs, [status, *outs_side, agree, scatter, table], api_visibility="private")
 
     def api_compare(audio_file: str, text_value: str, name_a: str, name_b: str, k: int) -> dict:
         """Both cosines and the demo-set ranking agreement of two models."""
-        res = compare(ctx, name_a or choices[0], name_b or choices[-1], audio_file, text_value, int(k or TOP_K))
-        ag = res["agreement"]
-        return {"models": [m[0] for m in res["models"]], "cosine": [m[4] for m in res["models"]],
-                **ag.to_dict(), "shared_top": [res["keys"][i] for i in ag.shared_top], "n_items": len(res["keys"]),
-                "top_a": [res["keys"][i] for i in sim.top_k(res["sa"], ag.k)],
-                "top_b": [res["keys"][i] for i in sim.top_k(res["sb"], ag.k)]}
+        return comparison_summary(compare(ctx, name_a or choices[0], name_b or choices[-1], audio_file, text_value,
+                                          int(k or TOP_K)))
 
     api_endpoint(api_compare, hidden_inputs("file", "text", "text", "text", "int"), "compare",
                  "(audio file, text, model A, model B, k) -> {models, cosine, spearman, kendall, "

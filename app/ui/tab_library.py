@@ -1,29 +1,28 @@
 """Library: add a folder (same worker as `python -m ingest`), search it by text, by sound,
 or hybrid (keyword + vector fused by RRF), filter by set, listen, export CSV.
 
-APIs: `/search_audio`, `/search_hybrid`, `/ingest`, `/sets`.
+APIs (the store searches live here): `/search_text`, `/search_audio`, `/search_hybrid`,
+`/ingest`, `/sets`. Result rows are `app.media.api_rows`: file, url, score, set, name, id.
 """
 from __future__ import annotations
 
 import html
+import uuid
 
 import gradio as gr
 import pandas as pd
 
 from app import search
+from app.collections import ALL_SETS, model_key, set_filter, stored_sets
 from app.context import AppContext
-from app.indexing import IngestConfig, ingest_paths
-from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, json_rows, model_dropdown, playable,
-                           progress_callback, results_frame, results_table, status_md, wire_row_player, write_csv)
-from app.ui.tab_ranking import ALL_SETS, store_sets
+from app.add_folder import add_folder
+from app.media import api_rows
+from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, model_dropdown, playable,
+                           progress_callback, request_root, results_frame, results_table, set_choices, status_md,
+                           wire_row_player, write_csv)
 
 MODES = ("Vector (meaning)", "Hybrid (keywords + meaning, RRF)")
 HYBRID_COLUMNS = ("dense_rank", "keyword_rank", "dense_score")
-API_KEYS = ("path", "score", "set", "name", "id")
-
-
-def _set_arg(value: str | None) -> str | None:
-    return None if value in (None, "", ALL_SETS) else str(value).strip()
 
 
 def policy_note(ctx: AppContext) -> str:
@@ -38,28 +37,15 @@ def policy_note(ctx: AppContext) -> str:
             "Restart with `--library-root DIR`, or run `python -m ingest DIR --model M` on the server.")
 
 
-def run_ingest_report(ctx: AppContext, folder: str, set_name: str, tags: str, models: list[str], progress=None):
-    """Index a folder with the chosen models; returns the IngestReport."""
-    root = ctx.check_ingest_folder(folder)
-    if not models:
-        raise ValueError("choose at least one model to index with")
-    callback = progress_callback(progress) if progress else None
-    embedders = [ctx.embedder(m, callback) for m in models]
-    tag_list = tuple(t.strip().lower() for t in (tags or "").split(",") if t.strip())
-    config = IngestConfig(set_name=(set_name or "").strip() or "library", tags=tag_list)
-    ctx.ingest_stop.clear()
-    return ingest_paths([root], embedders, ctx.store, config, progress=callback, should_stop=ctx.ingest_stop.is_set)
-
-
 def search_library(ctx: AppContext, model: str, mode: str, query: str, audio_path, set_value, k: int,
                    progress=None) -> list[dict]:
     """Text (vector or hybrid) or audio query over the model's audio collection."""
-    emb = ctx.embedder(model, progress_callback(progress) if progress else None)
+    emb = ctx.ensure_bootstrapped(model, progress_callback(progress) if progress else None)
     if audio_path is not None:
         clip = ctx.load_clip(audio_path, emb)
-        return search.search_audio(ctx.store, emb, clip, k, _set_arg(set_value))
+        return search.search_audio(ctx.store, emb, clip, k, set_filter(set_value))
     fn = search.search_hybrid if mode == MODES[1] else search.search_text
-    return fn(ctx.store, emb, query, k, _set_arg(set_value))
+    return fn(ctx.store, emb, query, k, set_filter(set_value))
 
 
 def build(ctx: AppContext) -> None:
@@ -82,7 +68,7 @@ def build(ctx: AppContext) -> None:
         with gr.Column(scale=2, min_width=320):
             model = model_dropdown(ctx)
             with gr.Row(equal_height=False):
-                set_filter = gr.Dropdown([ALL_SETS], value=ALL_SETS, label="Set", allow_custom_value=True, scale=4)
+                set_picker = gr.Dropdown([ALL_SETS], value=ALL_SETS, label="Set", allow_custom_value=True, scale=4)
                 refresh = gr.Button("↻ sets", scale=0, min_width=80, size="sm")
             k = gr.Slider(1, 100, value=20, step=1, label="How many results")
             with gr.Tab("By description"):
@@ -99,10 +85,10 @@ def build(ctx: AppContext) -> None:
             export = gr.File(label="Results as CSV (appears after a search)", interactive=False, height=90)
 
     def refresh_sets(model_name):
-        return gr.update(choices=[ALL_SETS, *store_sets(ctx, model_name)])
+        return gr.update(choices=set_choices(ctx, model_name))
 
-    refresh.click(refresh_sets, [model], [set_filter], api_visibility="private")
-    model.change(refresh_sets, [model], [set_filter], api_visibility="private")
+    refresh.click(refresh_sets, [model], [set_picker], api_visibility="private")
+    model.change(refresh_sets, [model], [set_picker], api_visibility="private")
 
     def results(rows: list[dict], what: str):
         """Status, table, player (top result) and CSV for a result list."""
@@ -138,62 +124,84 @@ def build(ctx: AppContext) -> None:
 
     outputs = [status, table, player, export]
     for trigger in (text_btn.click, query.submit):
-        trigger(run_text, [model, mode, query, set_filter, k], outputs, api_visibility="private")
-    audio_btn.click(run_audio, [model, audio, set_filter, k], outputs, api_visibility="private")
+        trigger(run_text, [model, mode, query, set_picker, k], outputs, api_visibility="private")
+    audio_btn.click(run_audio, [model, audio, set_picker, k], outputs, api_visibility="private")
 
     wire_row_player(ctx, table, status, player)
 
     @guarded(3)
-    def on_ingest(folder_value, set_value, tags_value, model_list, progress=gr.Progress()):
+    def on_ingest(folder_value, set_value, tags_value, model_list, request: gr.Request, progress=gr.Progress()):
         progress(0, desc="scanning")
-        report = run_ingest_report(ctx, folder_value, set_value, tags_value, model_list, progress)
+        report = add_folder(ctx, folder_value, set_value, tags_value, model_list, progress_callback(progress),
+                            job=_session(request))
         stopped = " — stopped early; run again to resume" if report.stopped else ""
         frame = pd.DataFrame(report.failed, columns=["file", "reason"])
         return (status_md(f"`{report.summary_line()}` in {report.seconds:.1f} s{stopped}.",
                           "warn" if report.failed or report.stopped else "ok"),
                 gr.update(value=frame, visible=bool(report.failed)), refresh_sets(model_list[0]))
 
-    ingest_btn.click(on_ingest, [folder, set_name, tags, models], [ingest_status, failed, set_filter],
+    ingest_btn.click(on_ingest, [folder, set_name, tags, models], [ingest_status, failed, set_picker],
                      api_visibility="private")
-    stop_btn.click(lambda: ctx.ingest_stop.set(), None, None, api_visibility="private", queue=False)
+
+    def on_stop(request: gr.Request):
+        if not ctx.stops.stop(_session(request)):
+            gr.Info("Nothing to stop: no folder is being added from this page.")
+
+    stop_btn.click(on_stop, None, None, api_visibility="private", queue=False)
     _register_api(ctx)
 
 
-def _register_api(ctx: AppContext) -> None:
-    """JSON endpoints for the library actions."""
-    def api_search_audio(audio_file: str, model_name: str, set_value: str, top: int) -> list[dict]:
-        """Audio -> audio: stored clips most similar to an audio file (the file itself excluded)."""
-        emb = ctx.embedder(model_name or ctx.default_model)
-        rows = search.search_audio(ctx.store, emb, audio_file, int(top or 10), _set_arg(set_value))
-        return json_rows(rows, API_KEYS)
+def _session(request: gr.Request | None) -> str:
+    """The browser session a request comes from: the key of its Stop button."""
+    return f"session-{getattr(request, 'session_hash', None) or uuid.uuid4().hex}"
 
-    def api_search_hybrid(text_value: str, model_name: str, set_value: str, top: int) -> list[dict]:
+
+def _register_api(ctx: AppContext) -> None:
+    """JSON endpoints for the store searches and the library actions."""
+    def rows_for(model_name: str, rows: list[dict], request: gr.Request, extra=()) -> list[dict]:
+        return api_rows(rows, model_key(model_name), request_root(request), extra)
+
+    def api_search_text(text_value: str, model_name: str, set_value: str, top: int, request: gr.Request) -> list[dict]:
+        """Text -> audio over the store (one set, or all when set is empty)."""
+        model_name = model_name or ctx.default_model
+        emb = ctx.ensure_bootstrapped(model_name)
+        rows = search.search_text(ctx.store, emb, text_value, int(top or 10), set_filter(set_value))
+        return rows_for(model_name, rows, request)
+
+    def api_search_audio(audio_file: str, model_name: str, set_value: str, top: int, request: gr.Request) -> list[dict]:
+        """Audio -> audio: stored clips most similar to an audio file (the file itself excluded)."""
+        model_name = model_name or ctx.default_model
+        emb = ctx.ensure_bootstrapped(model_name)
+        rows = search.search_audio(ctx.store, emb, audio_file, int(top or 10), set_filter(set_value))
+        return rows_for(model_name, rows, request)
+
+    def api_search_hybrid(text_value: str, model_name: str, set_value: str, top: int,
+                          request: gr.Request) -> list[dict]:
         """Keyword (BM25) + vector search fused by RRF; score is the fused score."""
-        emb = ctx.embedder(model_name or ctx.default_model)
-        rows = search.search_hybrid(ctx.store, emb, text_value, int(top or 10), _set_arg(set_value))
-        return json_rows(rows, (*API_KEYS, *HYBRID_COLUMNS))
+        model_name = model_name or ctx.default_model
+        emb = ctx.ensure_bootstrapped(model_name)
+        rows = search.search_hybrid(ctx.store, emb, text_value, int(top or 10), set_filter(set_value))
+        return rows_for(model_name, rows, request, HYBRID_COLUMNS)
 
     def api_ingest(folder_value: str, set_value: str, model_name: str) -> dict:
         """Index a server folder (same access rule as the UI)."""
-        report = run_ingest_report(ctx, folder_value, set_value, "", [model_name or ctx.default_model])
+        report = add_folder(ctx, folder_value, set_value, "", [model_name or ctx.default_model])
         return {"indexed": report.indexed, "skipped": report.skipped, "seconds": round(report.seconds, 3),
-                "failed": [{"path": p, "reason": r} for p, r in report.failed], "stopped": report.stopped,
+                "failed": [{"file": p, "reason": r} for p, r in report.failed], "stopped": report.stopped,
                 "summary": report.summary_line()}
 
     def api_sets(model_name: str) -> dict:
         """Set name -> number of clips, for one model."""
-        from app.embedders import resolve
-        from app.store import collection_name, model_slug
+        return stored_sets(ctx.store, ctx.check_model(model_name or ctx.default_model))
 
-        name = collection_name(model_slug(resolve(model_name or ctx.default_model).name), "audio")
-        return dict(ctx.store.sets(name)) if ctx.store.has_collection(name) else {}
-
+    rows = "[{file, url, score, set, name, id"
+    api_endpoint(api_search_text, hidden_inputs("text", "text", "text", "int"), "search_text",
+                 f"(text, model, set or '', k) -> {rows}}}] best first; GET url for the audio")
     api_endpoint(api_search_audio, hidden_inputs("file", "text", "text", "int"), "search_audio",
-                 "(audio file, model, set or '', k) -> [{path, score, set, name, id}] best first")
+                 f"(audio file, model, set or '', k) -> {rows}}}] best first")
     api_endpoint(api_search_hybrid, hidden_inputs("text", "text", "text", "int"), "search_hybrid",
-                 "(text, model, set or '', k) -> [{path, score, set, name, id, dense_rank, keyword_rank, "
-                 "dense_score}] best first by fused score")
+                 f"(text, model, set or '', k) -> {rows}, dense_rank, keyword_rank, dense_score}}] best first "
+                 "by fused score")
     api_endpoint(api_ingest, hidden_inputs("text", "text", "text"), "ingest",
-                 "(folder, set name, model) -> {indexed, skipped, failed: [{path, reason}], seconds, summary}")
+                 "(folder, set name, model) -> {indexed, skipped, failed: [{file, reason}], seconds, summary}")
     api_endpoint(api_sets, hidden_inputs("text"), "sets", "(model) -> {set name: count}")
-

@@ -1,7 +1,7 @@
 """Ranking: text → audio (demo set, a library set, or files uploaded now) and audio → texts.
 
-APIs: `/search_text` (text, model, set or "", k) -> [{path, score, set}] best first, over the
-store; `/rank_texts` (audio file, texts one per line, model) -> [{text, score}] best first.
+API: `/rank_texts` (audio file, texts one per line, model) -> [{text, score}] best first.
+Store search by text (`/search_text`) belongs to the Library tab, which owns the store searches.
 """
 from __future__ import annotations
 
@@ -10,26 +10,13 @@ import html
 import gradio as gr
 
 from app import search
-from app.analysis import similarity as sim
+from app.collections import ALL_SETS, set_filter
 from app.context import AppContext
 from app.plots.embedding import TEXT_COLOR, empty_figure, score_bar_figure
-from app.settings import DEMO_SET
-from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, json_rows, model_dropdown,
-                           progress_callback, results_frame, results_table, status_md, texts_from_box,
-                           wire_row_player)
+from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, model_dropdown, progress_callback,
+                           results_frame, results_table, set_choices, status_md, texts_from_box, wire_row_player)
 
 SOURCES = ("Demo set", "Library (a store set)", "Files uploaded here")
-ALL_SETS = "(all sets)"
-
-
-def rank_demo(ctx: AppContext, emb, text: str, k: int) -> list[dict]:
-    """Exact ranking of the demo clips for a text (the same vectors the maps use)."""
-    ref = ctx.demo_reference(emb)
-    if not ref.keys:
-        raise ValueError("the demo set is not available yet (sample_data/demo is empty)")
-    scores = ref.vectors @ emb.embed_text([text.strip()])[0]
-    return [{"path": ref.keys[i], "name": ref.keys[i].rsplit("/", 1)[-1], "score": float(scores[i]),
-             "set": DEMO_SET, "caption": ref.labels[i]} for i in sim.top_k(scores, k)]
 
 
 def text_to_audio(ctx: AppContext, model: str, text: str, source: str, set_name: str | None,
@@ -37,28 +24,15 @@ def text_to_audio(ctx: AppContext, model: str, text: str, source: str, set_name:
     """Dispatch a text query to the chosen source; results best first."""
     if not (text or "").strip():
         raise ValueError("type a description to search for")
-    emb = ctx.embedder(model, progress_callback(progress) if progress else None)
-    if source == SOURCES[0]:
-        return rank_demo(ctx, emb, text, k)
+    report = progress_callback(progress) if progress else None
     if source == SOURCES[2]:
         if not files:
             raise ValueError("upload some audio files to rank first")
-        return search.rank_audio_files(emb, text, list(files))[:k]
-    return search.search_text(ctx.store, emb, text, k, None if set_name in (None, "", ALL_SETS) else set_name)
-
-
-def store_sets(ctx: AppContext, model: str) -> list[str]:
-    """Set names in the model's audio collection ([] if none yet or the store is down)."""
-    from app.store import StoreUnavailable, collection_name, model_slug
-
-    try:
-        from app.embedders import resolve
-
-        name = collection_name(model_slug(resolve(model).name), "audio")
-        store = ctx.store
-        return sorted(store.sets(name)) if store.has_collection(name) else []
-    except (StoreUnavailable, ValueError):
-        return []
+        return search.rank_audio_files(ctx.embedder(model, report), text, list(files))[:k]
+    emb = ctx.ensure_bootstrapped(model, report)  # the demo set (and the store's sets) need the bootstrap
+    if source == SOURCES[0]:
+        return search.rank_reference(ctx.references.demo_reference(emb), emb, text, k)
+    return search.search_text(ctx.store, emb, text, k, set_filter(set_name))
 
 
 def build(ctx: AppContext) -> None:
@@ -89,7 +63,7 @@ def _build_text_to_audio(ctx: AppContext) -> None:
             player = gr.Audio(label="Selected result", interactive=False, type="filepath")
 
     def on_source(choice, model_name):
-        sets = [ALL_SETS, *store_sets(ctx, model_name)] if choice == SOURCES[1] else [ALL_SETS]
+        sets = set_choices(ctx, model_name) if choice == SOURCES[1] else [ALL_SETS]
         return (gr.update(visible=choice == SOURCES[1], choices=sets, value=ALL_SETS),
                 gr.update(visible=choice == SOURCES[2]))
 
@@ -115,15 +89,6 @@ def _build_text_to_audio(ctx: AppContext) -> None:
 
     wire_row_player(ctx, table, status, player)
 
-    def api_search_text(text_value: str, model_name: str, set_value: str, top: int) -> list[dict]:
-        """Text -> audio over the store (one set, or all when set is empty)."""
-        emb = ctx.embedder(model_name or ctx.default_model)
-        rows = search.search_text(ctx.store, emb, text_value, int(top or 10), (set_value or "").strip() or None)
-        return json_rows(rows, ("path", "score", "set", "name", "id"))
-
-    api_endpoint(api_search_text, hidden_inputs("text", "text", "text", "int"), "search_text",
-                 "(text, model, set or '', k) -> [{path, score, set, name, id}] best first")
-
 
 def _build_audio_to_texts(ctx: AppContext) -> None:
     gr.Markdown("Score **your own list of texts** against one clip — e.g. candidate labels for a class demo.")
@@ -141,7 +106,7 @@ def _build_audio_to_texts(ctx: AppContext) -> None:
     @guarded(2)
     def run_texts(model_name, audio_path, text_block, progress=gr.Progress()):
         progress(0, desc="loading model")
-        emb = ctx.embedder(model_name, progress_callback(progress), prepare=False)
+        emb = ctx.embedder(model_name, progress_callback(progress))
         rows = search.rank_texts(emb, ctx.load_clip(audio_path, emb), texts_from_box(text_block))
         best = rows[0]
         spread = best["score"] - rows[-1]["score"] if len(rows) > 1 else 0.0
@@ -153,7 +118,7 @@ def _build_audio_to_texts(ctx: AppContext) -> None:
 
     def api_rank_texts(audio_file: str, text_block: str, model_name: str) -> list[dict]:
         """Score texts (one per line) against one audio file, best first."""
-        emb = ctx.embedder(model_name or ctx.default_model, prepare=False)
+        emb = ctx.embedder(model_name or ctx.default_model)
         rows = search.rank_texts(emb, ctx.load_clip(audio_file, emb), texts_from_box(text_block))
         return [{"text": r["text"], "score": float(r["score"])} for r in rows]
 

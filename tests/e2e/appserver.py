@@ -114,8 +114,7 @@ def call_raw(server: AppServer, api: str, data: list, cookies=None, timeout: flo
 
     Returns (event, payload): ("complete", [outputs...]) or ("error", message), or
     ("http <status>", body) when the call is refused before it is queued.
-    (gradio_client is avoided where results hold a "path" key: it downloads such files
-    and returns local copies instead of the JSON.)
+    (For requests gradio_client would not send as they are, e.g. a forged file argument.)
     """
     import httpx
 

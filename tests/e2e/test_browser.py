@@ -9,6 +9,7 @@ docs/screenshots/.
 from __future__ import annotations
 
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,11 @@ def test_text_search_and_play_a_result(page, app_server, e2e_models, screenshot_
     scores = [number(c.nth(2).inner_text()) for c in cells]
     assert scores == sorted(scores, reverse=True), scores
 
-    event, payload = call_raw(app_server, "search_text", [query, e2e_models["names"][0], "", 20])
-    assert event == "complete", payload
-    api_names = [r["name"] for r in payload[0][:3]]
+    api = app_server.client.predict(query, e2e_models["names"][0], "", 20, api_name="/search_text")
+    api_names = [r["name"] for r in api[:3]]
     assert names == api_names, f"page lists {names}, the API {api_names}"
+    with urllib.request.urlopen(api[1]["url"], timeout=30) as fetched:  # a row's url serves its audio
+        assert fetched.read() == Path(api[1]["file"]).read_bytes()
 
     # click the second result: it is fetched from the server and loaded in the player
     target = names[1]

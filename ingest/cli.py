@@ -127,6 +127,8 @@ def _run_paths(args: argparse.Namespace, embedders: list, store) -> int:
         report = ingest_paths(args.paths, embedders, store, config, progress=bar.update, should_stop=stop.is_set)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}")
+    for path, warning in report.warnings:
+        print(f"warning: {path}: {warning} (indexed)")
     for path, kept in report.duplicates:
         print(f"duplicate: {path} (same content as {kept}, indexed once)")
     if report.stopped:

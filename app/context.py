@@ -177,11 +177,7 @@ class AppContext:
         """The vector store, opened on first use (raises StoreUnavailable if it cannot be)."""
         with self._lock:
             if self._store is None:
-                from app.store import open_store
-
-                s = self.settings
-                self._store = open_store(store_dir=None if s.qdrant_url else s.resolved_store_dir,
-                                         qdrant_url=s.qdrant_url, api_key=s.qdrant_api_key)
+                self._store = self.settings.open_store()
             return self._store
 
     def store_if_open(self):

@@ -322,3 +322,30 @@ def test_cropped_files_warn_and_fragments_are_refused(tmp_path, capsys, monkeypa
     assert code == 0 and lines[-1] == "indexed=1 skipped=0 failed=1"
     assert f"warning: {(lib / 'long.wav').resolve()}: cropped to the first 2 s (indexed)" in lines
     assert f"failed: {(lib / 'frag.wav').resolve()}: too short (2.0 ms; the minimum is 10 ms)" in lines
+
+
+def test_sigterm_stops_after_the_batch_in_flight_and_closes_the_store(tmp_path, capsys, monkeypatch):
+    make_tones(tmp_path / "lib", 40)
+    store_dir = tmp_path / "store"
+    launcher = tmp_path / "launch_ingest.py"
+    launcher.write_text(LAUNCHER.format(repo=str(REPO)))
+    args = [str(tmp_path / "lib"), "--model", "bands", "--store", str(store_dir), "--batch-size", "2",
+            "--workers", "1", "--no-vocab"]
+    proc = subprocess.Popen([sys.executable, str(launcher), *args, "--verbose"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("stored:"):
+            proc.send_signal(signal.SIGTERM)  # what `docker stop` sends
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]  # stopped cleanly, like Ctrl-C, not killed by the signal
+    assert "stopped: run the same command again to resume" in err
+    last = out.strip().splitlines()[-1]
+    emb = BandEmbedder()
+    with open_store(store_dir=store_dir) as store:  # the shard lock was released
+        stored = store.count(audio_name(emb))
+    assert last == f"indexed={stored} skipped=0 failed=0" and 2 <= stored < 40
+    monkeypatch.setattr("app.embedders.load_embedder", lambda name, precision="fp32": emb)
+    monkeypatch.setattr("app.embedders.resolve", lambda name: None)
+    code, lines, _ = run_cli(args, capsys)
+    assert code == 0 and lines[-1] == f"indexed={40 - stored} skipped={stored} failed=0"

@@ -78,7 +78,11 @@ class EdgeStore(VectorStore):
     def __init__(self, path: str | Path, *, quantization: bool = True, hnsw_ef: int | None = None,
                  oversampling: float = 2.0, indexing_threshold_kb: int | None = None) -> None:
         self.path = Path(path).expanduser()
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, a read-only disk, a name too long
+            raise StoreUnavailable(f"store folder {self.path}: "
+                                   f"{'is a file, not a folder' if self.path.is_file() else exc.strerror or exc}") from None
         self.quantization = quantization
         self.indexing_threshold_kb = indexing_threshold_kb
         self._params = qe.SearchParams(hnsw_ef=hnsw_ef, quantization=qe.QuantizationSearchParams(

@@ -108,6 +108,81 @@ def test_timeouts_come_from_flag_env_or_default(monkeypatch):
     assert (settings.qdrant_timeout, settings.qdrant_connect_timeout) == (2.0, 0.5)
 
 
+# ---- defect 4: Edge writes during concurrent searches -------------------------------
+def _points(start: int, n: int, rng: np.random.Generator):
+    ids = [f"{i:064x}" for i in range(start, start + n)]
+    payloads = [{"path": f"/lib/dog_{i}.wav", "name": f"dog_{i}.wav", "set": "lib"} for i in range(start, start + n)]
+    return ids, rng.normal(size=(n, 16)).astype(np.float32), payloads
+
+
+def test_edge_ingest_while_eight_threads_search(tmp_path):
+    from app.store.edge import EdgeStore
+
+    store, rng = EdgeStore(tmp_path / "store"), np.random.default_rng(0)
+    store.ensure_collection("c", 16)
+    errors: list[str] = []
+    stop = threading.Event()
+    queries = [0] * 8
+
+    def search(worker: int) -> None:
+        local = np.random.default_rng(worker)
+        while not stop.is_set():
+            try:
+                hits = store.search("c", local.normal(size=16).astype(np.float32), 5)
+                assert all(h.payload["set"] == "lib" for h in hits)
+                store.keyword_search("c", "dog", 5)
+                store.count("c", set_name="lib")
+                queries[worker] += 1
+            except Exception as exc:  # collected: an assert in a thread would be lost
+                errors.append(f"search: {exc!r}")
+
+    threads = [threading.Thread(target=search, args=(w,), daemon=True) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    written, deadline = 0, time.monotonic() + 6
+    try:
+        while time.monotonic() < deadline:  # what ingest_paths does: upsert batches, then optimize + flush
+            store.upsert("c", *_points(written, 40, rng))
+            written += 40
+            store.ensure_collection("c", 16)
+            store.flush()
+            if written % 400 == 0:
+                store.optimize("c")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not errors, errors[:3]
+    assert min(queries) > 0 and store.count("c") == written
+    store.close()
+    with open_store(store_dir=tmp_path / "store") as reopened:
+        assert reopened.count("c") == written
+
+
+def test_edge_flush_failure_recovers_without_restart_or_loss(tmp_path, caplog):
+    """The failure seen under load, reproduced: the payload index journal on disk is shorter than the shard expects."""
+    from app.store.edge import EdgeStore
+
+    store, rng = EdgeStore(tmp_path / "store"), np.random.default_rng(1)
+    store.ensure_collection("c", 16)
+    store.upsert("c", *_points(0, 50, rng))
+    store.flush()
+    store.upsert("c", *_points(50, 50, rng))  # acknowledged, in the WAL, not yet flushed
+    journals = sorted((tmp_path / "store" / "c").glob("segments/*/payload_index/*/tracker_journal.dat"))
+    assert journals
+    for journal in journals:
+        os.truncate(journal, journal.stat().st_size // 2)
+    store.flush()  # before the fix: "Failed to flush payload_index ... shorter than expected", for good
+    assert "reopening the shard" in caplog.text
+    store.upsert("c", *_points(100, 50, rng))  # later ingests keep working in the same process
+    store.flush()
+    assert store.count("c") == 150 and len(store.keyword_search("c", "dog", 500)) == 150
+    store.close()
+    with open_store(store_dir=tmp_path / "store") as reopened:
+        assert reopened.count("c") == 150 and reopened.sets("c") == {"lib": 150}
+
+
+# ---- defect 7 and the --store check of 5 -------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

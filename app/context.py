@@ -129,6 +129,24 @@ class AppContext:
         """The model every tab starts with."""
         return self.model_choices()[0]
 
+    def check_model(self, name: str) -> str:
+        """`name` if this server offers it, else UnknownModelError — without touching the disk.
+
+        Offered: the registered names and the `--model` values the operator configured.
+        Anything else (a folder path, a 10,000-character string) is refused by name, so an
+        API caller can neither load an arbitrary directory nor learn whether one exists.
+        """
+        from app.embedders import UnknownModelError
+
+        key = str(name or "").strip()
+        if not key:
+            raise ValueError("choose a model")
+        choices = self.model_choices()
+        if key not in choices:
+            shown = key if len(key) <= 80 else key[:77] + "..."
+            raise UnknownModelError(f"unknown model {shown!r}: this server offers {', '.join(choices)}")
+        return key
+
     def embedder(self, name: str, progress: Progress | None = None, prepare: bool = True):
         """The cached embedder for `name`; on its first use, index the vocabulary and demo set.
 
@@ -137,13 +155,7 @@ class AppContext:
         """
         from app.embedders import load_embedder
 
-        if not str(name or "").strip():
-            raise ValueError("choose a model")
-        choices = self.model_choices()
-        if name not in choices:  # API callers must not make the server load arbitrary directories
-            from app.embedders import UnknownModelError
-
-            raise UnknownModelError(f"unknown model {str(name)[:80]!r}: this server offers {', '.join(choices)}")
+        name = self.check_model(name)
         if progress:
             progress(0, 1, f"loading {name} (the first use of a model takes a while)")
         emb = load_embedder(name, self.settings.precision)

@@ -21,8 +21,14 @@ SELF_SCORE = 1.0 - 1e-5  # an in-memory query this close to a stored vector is t
 
 
 # --- validation and helpers --------------------------------------------------
-def _check_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
+def check_k(k: Any) -> int:
+    """The one check of a result count, for every search and API endpoint: an integer in 1..MAX_K.
+
+    A whole float (5.0, from a slider or a JSON number) is accepted; 0, negatives,
+    fractions, booleans, None and anything above MAX_K are refused, never replaced.
+    """
+    whole = isinstance(k, (float, np.floating)) and float(k).is_integer()
+    if isinstance(k, bool) or not (isinstance(k, (int, np.integer)) or whole) or not 1 <= int(k) <= MAX_K:
         raise ValueError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
     return int(k)
 
@@ -71,7 +77,7 @@ def query_audio_vector(embedder, audio: Any) -> np.ndarray:
 # --- store searches ------------------------------------------------------------
 def search_text(store, embedder, text: str, k: int = 10, set_name: str | None = None) -> list[dict]:
     """Text -> audio: the k clips whose embeddings are closest to the text's."""
-    text, k = _check_text(text), _check_k(k)
+    text, k = _check_text(text), check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
         return []
@@ -82,7 +88,7 @@ def search_text(store, embedder, text: str, k: int = 10, set_name: str | None = 
 def search_vector(store, embedder, vector: np.ndarray, k: int = 10, set_name: str | None = None,
                   exclude_id: str | None = None) -> list[dict]:
     """Nearest clips to an embedding already computed (e.g. a stored clip's vector)."""
-    k = _check_k(k)
+    k = check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
         return []
@@ -97,7 +103,7 @@ def search_audio(store, embedder, audio: Any, k: int = 10, set_name: str | None 
     With `exclude_self`, the query itself is left out: by content hash for a file (or an
     `Audio` decoded from one), and for in-memory audio any hit with cosine >= 1 - 1e-5.
     """
-    k = _check_k(k)
+    k = check_k(k)
     vector = query_audio_vector(embedder, audio)
     if not exclude_self:
         return search_vector(store, embedder, vector, k, set_name)
@@ -134,7 +140,7 @@ def search_hybrid(store, embedder, query: str, k: int = 10, set_name: str | None
     Each result also carries `dense_rank`, `keyword_rank` (None when absent from that
     list), `dense_score` (cosine, if in the dense list) and `score` = the fused RRF score.
     """
-    query, k = _check_text(query), _check_k(k)
+    query, k = _check_text(query), check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
         return []
@@ -158,7 +164,7 @@ def caption_audio(store, embedder, audio: Any, k: int = 10, extra_lines: list[st
     `extra_lines` are embedded on the fly (not stored) and merged into the ranking.
     Items: `{"text", "score", "kind": "caption"|"tag", "source": "vocab"|"user"}`.
     """
-    k = _check_k(k)
+    k = check_k(k)
     vector = query_audio_vector(embedder, audio)
     ensure_vocab(embedder, store)
     name = _collection(store, embedder, "captions")

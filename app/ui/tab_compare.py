@@ -16,6 +16,7 @@ import pandas as pd
 from app.analysis import similarity as sim
 from app.context import AppContext
 from app.plots.embedding import empty_figure, rank_scatter_figure
+from app.search import check_k
 from app.ui.common import (api_endpoint, audio_input, demo_examples, guarded, hidden_inputs, model_dropdown,
                            status_md)
 from app.ui.tab_pair import caption_context, cosine_card, embed_pair, heatmap_for, pair_map
@@ -62,6 +63,7 @@ def agreement_md(ag: sim.RankAgreement, n: int, name_a: str, name_b: str) -> str
 def compare(ctx: AppContext, model_a: str, model_b: str, audio_path, text: str, k: int = TOP_K,
             progress=None) -> dict:
     """Everything both views need: per-model (embedder, a, t, cosine) and the demo agreement."""
+    k = check_k(k)
     per_model = []
     for n, name in enumerate((model_a, model_b)):
         if progress:
@@ -128,7 +130,7 @@ def build(ctx: AppContext) -> None:
 
     def api_compare(audio_file: str, text_value: str, name_a: str, name_b: str, k: int) -> dict:
         """Both cosines and the demo-set ranking agreement of two models."""
-        res = compare(ctx, name_a or choices[0], name_b or choices[-1], audio_file, text_value, int(k or TOP_K))
+        res = compare(ctx, name_a or choices[0], name_b or choices[-1], audio_file, text_value, k)
         ag = res["agreement"]
         return {"models": [m[0] for m in res["models"]], "cosine": [m[4] for m in res["models"]],
                 **ag.to_dict(), "shared_top": [res["keys"][i] for i in ag.shared_top], "n_items": len(res["keys"]),

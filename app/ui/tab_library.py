@@ -164,13 +164,13 @@ def _register_api(ctx: AppContext) -> None:
     def api_search_audio(audio_file: str, model_name: str, set_value: str, top: int) -> list[dict]:
         """Audio -> audio: stored clips most similar to an audio file (the file itself excluded)."""
         emb = ctx.embedder(model_name or ctx.default_model)
-        rows = search.search_audio(ctx.store, emb, audio_file, int(top or 10), _set_arg(set_value))
+        rows = search.search_audio(ctx.store, emb, audio_file, search.check_k(top), _set_arg(set_value))
         return json_rows(rows, API_KEYS)
 
     def api_search_hybrid(text_value: str, model_name: str, set_value: str, top: int) -> list[dict]:
         """Keyword (BM25) + vector search fused by RRF; score is the fused score."""
         emb = ctx.embedder(model_name or ctx.default_model)
-        rows = search.search_hybrid(ctx.store, emb, text_value, int(top or 10), _set_arg(set_value))
+        rows = search.search_hybrid(ctx.store, emb, text_value, search.check_k(top), _set_arg(set_value))
         return json_rows(rows, (*API_KEYS, *HYBRID_COLUMNS))
 
     def api_ingest(folder_value: str, set_value: str, model_name: str) -> dict:
@@ -185,7 +185,7 @@ def _register_api(ctx: AppContext) -> None:
         from app.embedders import resolve
         from app.store import collection_name, model_slug
 
-        name = collection_name(model_slug(resolve(model_name or ctx.default_model).name), "audio")
+        name = collection_name(model_slug(resolve(ctx.check_model(model_name or ctx.default_model)).name), "audio")
         return dict(ctx.store.sets(name)) if ctx.store.has_collection(name) else {}
 
     api_endpoint(api_search_audio, hidden_inputs("file", "text", "text", "int"), "search_audio",

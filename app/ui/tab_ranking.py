@@ -54,7 +54,7 @@ def store_sets(ctx: AppContext, model: str) -> list[str]:
     try:
         from app.embedders import resolve
 
-        name = collection_name(model_slug(resolve(model).name), "audio")
+        name = collection_name(model_slug(resolve(ctx.check_model(model)).name), "audio")
         store = ctx.store
         return sorted(store.sets(name)) if store.has_collection(name) else []
     except (StoreUnavailable, ValueError):
@@ -118,7 +118,7 @@ def _build_text_to_audio(ctx: AppContext) -> None:
     def api_search_text(text_value: str, model_name: str, set_value: str, top: int) -> list[dict]:
         """Text -> audio over the store (one set, or all when set is empty)."""
         emb = ctx.embedder(model_name or ctx.default_model)
-        rows = search.search_text(ctx.store, emb, text_value, int(top or 10), (set_value or "").strip() or None)
+        rows = search.search_text(ctx.store, emb, text_value, search.check_k(top), (set_value or "").strip() or None)
         return json_rows(rows, ("path", "score", "set", "name", "id"))
 
     api_endpoint(api_search_text, hidden_inputs("text", "text", "text", "int"), "search_text",

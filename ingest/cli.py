@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = None
     try:
         for name in args.model:  # cheap name check before opening anything
-            resolve(name)
+            _check_model_name(name, resolve, UnknownModelError)
         settings = Settings().with_flags(**store_flags(args), qdrant_api_key=args.api_key)
         settings.check_store()
         store = settings.open_store()
@@ -95,6 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if store is not None:
             store.close()
+
+
+def _check_model_name(name: str, resolve, unknown: type[Exception]) -> None:
+    """resolve(name), with an OS refusal (e.g. a 10,000-character "path") as a clear unknown-model error."""
+    try:
+        resolve(name)
+    except OSError as exc:
+        shown = name if len(name) <= 80 else name[:77] + "..."
+        raise unknown(f"unknown model {shown!r}: {exc.strerror or exc}") from None
 
 
 def _fatal(message: str) -> int:

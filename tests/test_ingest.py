@@ -349,3 +349,9 @@ def test_sigterm_stops_after_the_batch_in_flight_and_closes_the_store(tmp_path, 
     monkeypatch.setattr("app.embedders.resolve", lambda name: None)
     code, lines, _ = run_cli(args, capsys)
     assert code == 0 and lines[-1] == f"indexed={40 - stored} skipped={stored} failed=0"
+
+
+def test_absurd_model_name_is_one_clear_line(tmp_path, capsys):
+    code, lines, err = run_cli([str(tmp_path), "--model", "m" * 10_000, "--store", str(tmp_path / "s")], capsys)
+    assert code == 2 and lines == [] and err.count("\n") == 1
+    assert err.startswith("error: unknown model 'mmm") and len(err) < 300

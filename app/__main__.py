@@ -3,6 +3,7 @@
     python -m app [--host H] [--port P] [--share] [--store DIR | --qdrant-url URL]
                   [--model M ...] [--precision fp32|bf16] [--library-root DIR ...]
                   [--auth user:pass] [--max-upload-mb N]
+                  [--qdrant-timeout S] [--qdrant-connect-timeout S]
 
 Start-up is fast: no model is loaded and the store is not opened until a request needs them.
 """

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
@@ -88,12 +88,29 @@ def load_audio(
     but flagged. Raises `AudioError` (naming the file) for missing, empty, undecodable,
     non-finite, too short or implausible input.
     """
+    return _load(source, [target_rate], config)[0]
+
+
+def load_audio_rates(
+    source: PathLike | bytes,
+    rates: Sequence[int],
+    config: AudioConfig = DEFAULT_AUDIO_CONFIG,
+) -> dict[int, Audio]:
+    """Decode once and return the clip at each of `rates`: `{rate: Audio}`.
+
+    Each result is exactly `load_audio(source, rate)` (the same blocks go through one
+    resampler per rate), so a multi-model ingest stores what a query with each model sees.
+    """
+    return {rate: audio for rate, audio in zip(rates, _load(source, list(rates), config))}
+
+
+def _load(source: PathLike | bytes, rates: list[int | None], config: AudioConfig) -> list[Audio]:
     label = "<bytes>" if isinstance(source, bytes) else str(source)
     raw, ext = _open_source(source, label)
     sf_error: Exception | None = None
     if ext in SOUNDFILE_EXTS or ext == "":
         try:
-            return _decode_soundfile(raw, label, target_rate, config)
+            return _decode_soundfile(raw, label, rates, config)
         except AudioError:
             raise
         except Exception as exc:  # libsndfile's errors are RuntimeError/LibsndfileError
@@ -101,7 +118,7 @@ def load_audio(
     if isinstance(raw, io.BytesIO):
         raw.seek(0)
     try:
-        return _decode_av(raw, label, target_rate, config)
+        return _decode_av(raw, label, rates, config)
     except AudioError:
         raise
     except Exception as exc:
@@ -126,13 +143,13 @@ def prepare_waveform(
         raise AudioError(f"{label}: contains no audio samples")
     if data.shape[1] > config.max_channels and data.shape[0] <= config.max_channels:
         data = data.T  # channels-first array: turn into [T, C]
-    sink = _MonoSink(label, int(rate), data.shape[1], target_rate, config)
+    sink = _MonoSink(label, int(rate), data.shape[1], [target_rate], config)
     scale = float(np.iinfo(data.dtype).max) if data.dtype.kind in "iu" else None  # integer PCM -> [-1, 1]
     for start in range(0, data.shape[0], BLOCK_FRAMES):
         block = data[start:start + BLOCK_FRAMES].astype(np.float32)
         if not sink.add(block / scale if scale else block):
             break
-    return sink.finish(path)
+    return sink.finish(path)[0]
 
 
 def resample(wave: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
@@ -167,14 +184,14 @@ def is_audio_file(path: PathLike) -> bool:
 
 # --- streaming mono/resample --------------------------------------------------
 class _MonoSink:
-    """Takes [n, C] float32 blocks as they are decoded; keeps only the mono, resampled result.
+    """Takes [n, C] float32 blocks as they are decoded; keeps only the mono result at each output rate.
 
     Rate and channel count are checked before the first block, and `add` refuses
     input past `config.max_seconds`, so no file can make this hold more than
-    max_seconds x output rate samples.
+    max_seconds x output rate samples per output rate.
     """
 
-    def __init__(self, label: str, rate: int, channels: int, target_rate: int | None,
+    def __init__(self, label: str, rate: int, channels: int, target_rates: Sequence[int | None],
                  config: AudioConfig) -> None:
         if not config.min_sample_rate <= rate <= config.max_sample_rate:
             raise AudioError(f"{label}: sample rate {rate} Hz is implausible (supported: "
@@ -182,16 +199,12 @@ class _MonoSink:
         if not 1 <= channels <= config.max_channels:
             raise AudioError(f"{label}: {channels} channels is outside the 1-{config.max_channels} supported")
         self.label, self.rate, self.channels, self.config = label, rate, channels, config
-        self.out_rate = int(target_rate or min(rate, config.max_output_rate))
+        self.out_rates = [int(r or min(rate, config.max_output_rate)) for r in target_rates]
         self.max_frames = int(config.max_seconds * rate)
         self.frames = 0
         self.cropped = False
-        self._parts: list[np.ndarray] = []
-        self._stream = None
-        if self.out_rate != rate:
-            import soxr
-
-            self._stream = soxr.ResampleStream(rate, self.out_rate, 1, dtype="float32", quality="HQ")
+        self._parts: list[list[np.ndarray]] = [[] for _ in self.out_rates]
+        self._streams = [None if out == rate else _resample_stream(rate, out) for out in self.out_rates]
 
     def add(self, block: np.ndarray) -> bool:
         """Fold and resample one block; False once the duration limit is reached."""
@@ -210,28 +223,39 @@ class _MonoSink:
             raise AudioError(f"{self.label}: contains NaN or infinite sample values")
         mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
         self.frames += take
-        self._parts.append(self._resample(np.ascontiguousarray(mono, dtype=np.float32), last=False))
+        self._push(np.ascontiguousarray(mono, dtype=np.float32), last=False)
         return self.frames < self.max_frames
 
-    def _resample(self, mono: np.ndarray, last: bool) -> np.ndarray:
-        return mono if self._stream is None else self._stream.resample_chunk(mono, last=last)
+    def _push(self, mono: np.ndarray, last: bool) -> None:
+        for parts, stream in zip(self._parts, self._streams):
+            parts.append(mono if stream is None else stream.resample_chunk(mono, last=last))
 
-    def finish(self, path: str | None) -> Audio:
-        """The decoded clip, with warnings for cropping and silence."""
+    def finish(self, path: str | None) -> list[Audio]:
+        """The decoded clip at each output rate, with warnings for cropping and silence."""
         if self.frames == 0:
             raise AudioError(f"{self.label}: contains no audio samples (empty or truncated)")
         if self.frames < self.config.min_seconds * self.rate:
             raise AudioError(f"{self.label}: too short ({1000 * self.frames / self.rate:.1f} ms; "
                              f"the minimum is {1000 * self.config.min_seconds:g} ms)")
-        self._parts.append(self._resample(np.zeros(0, np.float32), last=True))
-        samples = np.concatenate(self._parts).astype(np.float32, copy=False)
-        self._parts = []
-        audio = Audio(samples, self.out_rate, self.rate, self.channels, path)
-        if self.cropped:
-            audio.warnings.append(f"cropped to the first {self.config.max_seconds:g} s")
-        if audio.is_silent:
-            audio.warnings.append("the audio is silent")
-        return audio
+        self._push(np.zeros(0, np.float32), last=True)
+        clips = []
+        for out_rate, parts in zip(self.out_rates, self._parts):
+            audio = Audio(np.concatenate(parts).astype(np.float32, copy=False), out_rate, self.rate,
+                          self.channels, path)
+            parts.clear()
+            if self.cropped:
+                audio.warnings.append(f"cropped to the first {self.config.max_seconds:g} s")
+            if audio.is_silent:
+                audio.warnings.append("the audio is silent")
+            clips.append(audio)
+        return clips
+
+
+def _resample_stream(rate_in: int, rate_out: int):
+    """A soxr stream with the same quality as `resample`, for block-by-block input."""
+    import soxr
+
+    return soxr.ResampleStream(rate_in, rate_out, 1, dtype="float32", quality="HQ")
 
 
 # --- decoding ---------------------------------------------------------------
@@ -253,12 +277,12 @@ def _open_source(source: PathLike | bytes, label: str) -> tuple[io.BytesIO | str
     return str(path), path.suffix.lower()
 
 
-def _decode_soundfile(raw: io.BytesIO | str, label: str, target_rate: int | None,
-                      config: AudioConfig) -> Audio:
+def _decode_soundfile(raw: io.BytesIO | str, label: str, rates: list[int | None],
+                      config: AudioConfig) -> list[Audio]:
     import soundfile as sf
 
     with sf.SoundFile(raw) as f:
-        sink = _MonoSink(label, int(f.samplerate), int(f.channels), target_rate, config)
+        sink = _MonoSink(label, int(f.samplerate), int(f.channels), rates, config)
         while sink.add(block := f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)) and len(block):
             pass
         if sink.frames >= sink.max_frames and not sink.cropped:  # exactly at the limit, or more?
@@ -266,7 +290,7 @@ def _decode_soundfile(raw: io.BytesIO | str, label: str, target_rate: int | None
     return sink.finish(None if isinstance(raw, io.BytesIO) else label)
 
 
-def _decode_av(raw: io.BytesIO | str, label: str, target_rate: int | None, config: AudioConfig) -> Audio:
+def _decode_av(raw: io.BytesIO | str, label: str, rates: list[int | None], config: AudioConfig) -> list[Audio]:
     import av  # PyAV bundles ffmpeg: m4a/aac without system packages
 
     with av.open(raw) as container:
@@ -275,7 +299,7 @@ def _decode_av(raw: io.BytesIO | str, label: str, target_rate: int | None, confi
         stream = container.streams.audio[0]
         rate = int(stream.codec_context.sample_rate or stream.rate or 0)
         # A container may leave the channel count to the first frame: then check it there.
-        sink = _MonoSink(label, rate, int(stream.codec_context.channels or 1), target_rate, config)
+        sink = _MonoSink(label, rate, int(stream.codec_context.channels or 1), rates, config)
         resampler = av.AudioResampler(format="flt", layout=None, rate=rate)  # packed: one plane
         for block in _av_blocks(container.decode(stream), resampler):
             if not sink.add(block):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from app.audio import AUDIO_EXTS, AudioError, is_audio_file, load_audio, resample
+from app.audio import AUDIO_EXTS, AudioError, is_audio_file, load_audio_rates
 from app.store import collection_name, model_slug
 
 Progress = Callable[[int, int, str], None]
@@ -202,11 +202,12 @@ def stored_ids(store, name: str, ids: list[str]) -> set[str]:
 
 # --- decoding, embedding, storing ---------------------------------------------
 def _decode(item: _Item, rates: Sequence[int]) -> _Decoded:
-    """Decode once at the highest rate a model needs, then resample down to the others."""
+    """Decode once, streaming into one resampler per rate a model needs (= load_audio(path, rate))."""
     try:
         real = real_path(item.path, item.root)
-        audio = load_audio(real, max(rates))
-        waves = {rate: resample(audio.samples, audio.sample_rate, rate) for rate in rates}
+        clips = load_audio_rates(real, rates)
+        waves = {rate: clip.samples for rate, clip in clips.items()}
+        audio = clips[rates[0]]
     except AudioError as exc:  # the message starts with the path; the report pairs them anyway
         return _Decoded(error=str(exc).removeprefix(f"{real}: "))
     except OSError as exc:

@@ -147,7 +147,7 @@ from app import audio
 path, decoder = sys.argv[1], sys.argv[2]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if decoder == "av":
-    clip = audio._decode_av(path, path, 16000, audio.DEFAULT_AUDIO_CONFIG)
+    clip = audio._decode_av(path, path, [16000], audio.DEFAULT_AUDIO_CONFIG)[0]
 else:
     clip = audio.load_audio(path, 16000)
 grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
@@ -230,3 +230,15 @@ def test_pipe_is_refused_without_blocking(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(AudioError, match=r"stream\.wav: not a regular file"):
         load_audio(fifo, 16000)
+
+
+def test_one_decode_at_several_rates_equals_separate_decodes(tmp_path):
+    from app.audio import load_audio_rates
+
+    path = tmp_path / "a.flac"
+    sf.write(path, np.stack([noise(1.3, 44100, seed=1), tone(440, 1.3, 44100)], 1), 44100)
+    clips = load_audio_rates(path, [16000, 48000, 44100])
+    for rate, clip in clips.items():
+        alone = load_audio(path, rate)
+        assert clip.sample_rate == rate and clip.source_channels == 2
+        np.testing.assert_array_equal(clip.samples, alone.samples)

@@ -167,8 +167,8 @@ def test_two_models_with_different_rates_fill_two_collections(tmp_path, tiny_cla
         assert store.count(audio_name(clap)) == store.count(audio_name(bands)) == 4
         flac = audio_dir / "tone880.flac"
         (_, vec), = store.retrieve(audio_name(bands), [file_sha256(flac)], with_vectors=True)
-    # decoded once at 22.05 kHz and resampled per model: equal to the model's own file path
-    np.testing.assert_allclose(vec, bands.embed_audio([flac])[0], atol=1e-4)
+    # decoded once, one resampler per model rate: the same samples as the model's own file path
+    np.testing.assert_allclose(vec, bands.embed_audio([flac])[0], atol=1e-6)
 
 
 def test_shards_partition_files_exactly(tmp_path, capsys):
@@ -313,8 +313,8 @@ def test_cropped_files_warn_and_fragments_are_refused(tmp_path, capsys, monkeypa
     lib.mkdir()
     sf.write(lib / "long.wav", tone(300, 3.0, 8000), 8000)
     sf.write(lib / "frag.wav", tone(300, 0.002, 16000), 16000)
-    monkeypatch.setattr("app.indexing.load_audio", functools.partial(
-        app.audio.load_audio, config=app.audio.AudioConfig(max_seconds=2.0)))
+    monkeypatch.setattr("app.indexing.load_audio_rates", functools.partial(
+        app.audio.load_audio_rates, config=app.audio.AudioConfig(max_seconds=2.0)))
     monkeypatch.setattr("app.embedders.load_embedder", lambda name, precision="fp32": BandEmbedder())
     monkeypatch.setattr("app.embedders.resolve", lambda name: None)
     code, lines, _ = run_cli([str(lib), "--model", "bands", "--store", str(tmp_path / "store"), "--no-vocab"],

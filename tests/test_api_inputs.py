@@ -70,3 +70,21 @@ def test_every_k_endpoint_refuses_out_of_range(served, tiny_clap_dir, k):  # noq
     for api_name, args in calls.items():
         with pytest.raises(Exception, match=f"k must be an integer between 1 and {MAX_K}"):
             client.predict(*args, api_name=api_name)
+
+
+def test_api_ingest_reports_warnings_and_refusals_by_file(served, tiny_clap_dir):  # noqa: F811
+    import numpy as np
+    import soundfile as sf
+
+    client, _, root = served
+    folder = root / "lib" / "odd"
+    folder.mkdir()
+    sf.write(folder / "silence.wav", np.zeros(16000, np.float32), 16000)
+    sf.write(folder / "blip.wav", np.ones(32, np.float32) * 0.1, 16000)  # 2 ms
+    (folder / "escape.wav").symlink_to(root / "broken.wav")  # outside the library root
+    out = client.predict(str(folder), "odd", str(tiny_clap_dir), api_name="/ingest")
+    assert out["indexed"] == 1 and out["warnings"] == [{"file": str(folder / "silence.wav"),
+                                                        "warning": "the audio is silent"}]
+    reasons = {f["path"]: f["reason"] for f in out["failed"]}
+    assert reasons[str(folder / "blip.wav")].startswith("too short (2.0 ms")
+    assert "outside" in reasons[str(folder / "escape.wav")]

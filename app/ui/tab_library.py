@@ -178,6 +178,7 @@ def _register_api(ctx: AppContext) -> None:
         report = run_ingest_report(ctx, folder_value, set_value, "", [model_name or ctx.default_model])
         return {"indexed": report.indexed, "skipped": report.skipped, "seconds": round(report.seconds, 3),
                 "failed": [{"path": p, "reason": r} for p, r in report.failed], "stopped": report.stopped,
+                "warnings": [{"file": p, "warning": w} for p, w in report.warnings],  # indexed, but cropped/silent
                 "summary": report.summary_line()}
 
     def api_sets(model_name: str) -> dict:
@@ -194,6 +195,7 @@ def _register_api(ctx: AppContext) -> None:
                  "(text, model, set or '', k) -> [{path, score, set, name, id, dense_rank, keyword_rank, "
                  "dense_score}] best first by fused score")
     api_endpoint(api_ingest, hidden_inputs("text", "text", "text"), "ingest",
-                 "(folder, set name, model) -> {indexed, skipped, failed: [{path, reason}], seconds, summary}")
+                 "(folder, set name, model) -> {indexed, skipped, failed: [{path, reason}], "
+                 "warnings: [{file, warning}], seconds, summary}")
     api_endpoint(api_sets, hidden_inputs("text"), "sets", "(model) -> {set name: count}")
 

@@ -132,7 +132,7 @@ def _run_paths(args: argparse.Namespace, embedders: list, store) -> int:
     if not args.no_vocab:
         for embedder in embedders:
             ensure_vocab(embedder, store)
-    with _stop_on_ctrl_c() as stop, _ProgressBar(args.verbose) as bar:
+    with _stop_on_signal() as stop, _ProgressBar(args.verbose) as bar:
         report = ingest_paths(args.paths, embedders, store, config, progress=bar.update, should_stop=stop.is_set)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}")
@@ -147,7 +147,7 @@ def _run_paths(args: argparse.Namespace, embedders: list, store) -> int:
 
 
 @contextlib.contextmanager
-def _stop_on_ctrl_c() -> Iterator[threading.Event]:
+def _stop_on_signal() -> Iterator[threading.Event]:
     """First Ctrl-C or SIGTERM asks the worker to stop after the batch in flight; a second one interrupts.
 
     SIGTERM is what `docker stop`, systemd and `kill` send: without this the process would

@@ -3,6 +3,7 @@
     python -m app [--host H] [--port P] [--share] [--store DIR | --qdrant-url URL]
                   [--model M ...] [--precision fp32|bf16] [--library-root DIR ...]
                   [--auth user:pass] [--max-upload-mb N]
+                  [--qdrant-timeout S] [--qdrant-connect-timeout S]
 
 Start-up is fast: no model is loaded and the store is not opened until a request needs them.
 """
@@ -11,8 +12,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from app.settings import Settings  # noqa: E402  (light: no gradio/torch)
+from app.settings import Settings, add_store_flags, store_flags  # noqa: E402  (light: no gradio/torch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,9 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=None, help="port (default 7860)")
     p.add_argument("--share", action="store_true", help="create a public gradio.live link")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--store", type=Path, default=None, help="embedded store directory (default data/store)")
-    where.add_argument("--qdrant-url", default=None, help="use a Qdrant server instead of the embedded store")
+    add_store_flags(p)
     p.add_argument("--model", action="append", default=None,
                    help="model name or checkpoint dir; repeat for several (default: mini-clap, mini-slap)")
     p.add_argument("--precision", choices=("fp32", "bf16"), default=None, help="CPU inference precision")
@@ -44,22 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings from the environment, with every given flag taking precedence."""
-    base = Settings()
-    changes = {
-        "host": args.host, "port": args.port, "share": args.share or None, "store_dir": args.store,
-        "qdrant_url": args.qdrant_url, "models": tuple(args.model) if args.model else None,
-        "precision": args.precision, "auth": args.auth, "max_upload_mb": args.max_upload_mb,
-        "library_roots": tuple(r.expanduser().resolve() for r in args.library_root) if args.library_root else None,
-    }
-    settings = replace(base, **{k: v for k, v in changes.items() if v is not None})
-    if args.store is not None:
-        settings = replace(settings, qdrant_url=None)  # an explicit --store wins over $QDRANT_URL
-    return settings
+    return Settings().with_flags(
+        host=args.host, port=args.port, share=args.share or None, **store_flags(args),
+        models=tuple(args.model) if args.model else None,
+        precision=args.precision, auth=args.auth, max_upload_mb=args.max_upload_mb,
+        library_roots=tuple(r.expanduser().resolve() for r in args.library_root) if args.library_root else None)
 
 
 def check_settings(settings: Settings) -> None:
     """Fail early, in one line, on settings that would only break later."""
     settings.auth_pair()  # raises ValueError for a malformed user:password
+    settings.check_store()
     if settings.max_upload_mb <= 0:
         raise ValueError("--max-upload-mb must be positive")
     for root in settings.library_roots:
@@ -73,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse flags, build the UI and serve it until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    settings = settings_from_args(args)
     try:
+        settings = settings_from_args(args)
         check_settings(settings)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -87,12 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx.bootstrap_in_background()  # index the demo set and vocabulary now, not in the first request
     demo.queue(default_concurrency_limit=1)  # 2 shared cores: one heavy job per event at a time
     allowed = ctx.allowed_paths()
+    # `docker stop` and systemd send SIGTERM: end like Ctrl-C, so gradio stops serving and
+    # the `finally` below closes the store (flush, release the shard locks).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share,
                     auth=settings.auth_pair(), max_file_size=f"{settings.max_upload_mb}mb",
                     allowed_paths=allowed, show_error=True, **launch_options(ctx))
+    except KeyboardInterrupt:  # a signal during start-up, before gradio's own handler runs
+        pass
     finally:
         ctx.close()
+        logging.getLogger("app").info("store closed, exiting")
     return 0
 
 

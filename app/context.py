@@ -157,16 +157,22 @@ class AppContext:
         return self.model_choices()[0]
 
     def check_model(self, name: str) -> str:
-        """`name` if this server offers it; UnknownModelError otherwise (nothing is loaded or read)."""
-        name = str(name or "").strip()
-        if not name:
+        """`name` if this server offers it, else UnknownModelError — without touching the disk.
+
+        Offered: the registered names and the `--model` values the operator configured.
+        Anything else (a folder path, a 10,000-character string) is refused by name, so an
+        API caller can neither load an arbitrary directory nor learn whether one exists.
+        """
+        from app.embedders import UnknownModelError
+
+        key = str(name or "").strip()
+        if not key:
             raise ValueError("choose a model")
         choices = self.model_choices()
-        if name not in choices:  # API callers must not make the server load arbitrary directories
-            from app.embedders import UnknownModelError
-
-            raise UnknownModelError(f"unknown model {name[:80]!r}: this server offers {', '.join(choices)}")
-        return name
+        if key not in choices:
+            shown = key if len(key) <= 80 else key[:77] + "..."
+            raise UnknownModelError(f"unknown model {shown!r}: this server offers {', '.join(choices)}")
+        return key
 
     def embedder(self, name: str, progress: Progress | None = None) -> Embedder:
         """The embedder for `name`, loaded once per app (no store access, no indexing)."""
@@ -238,11 +244,7 @@ class AppContext:
         """The vector store, opened on first use (raises StoreUnavailable if it cannot be)."""
         with self._lock:
             if self._store is None:
-                from app.store import open_store
-
-                s = self.settings
-                self._store = open_store(store_dir=None if s.qdrant_url else s.resolved_store_dir,
-                                         qdrant_url=s.qdrant_url, api_key=s.qdrant_api_key)
+                self._store = self.settings.open_store()
             return self._store
 
     def store_if_open(self) -> VectorStore | None:

@@ -11,6 +11,7 @@ listed in `IngestReport.duplicates`.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -24,7 +25,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from app.audio import AudioError, is_audio_file, load_audio, resample
+from app.audio import AUDIO_EXTS, AudioError, is_audio_file, load_audio_rates
 from app.collections import Kind, collection_of
 from app.embedders.base import Embedder
 from app.store import VectorStore
@@ -63,6 +64,7 @@ class IngestReport:
     seconds: float = 0.0
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (copy, path that was kept)
     stopped: bool = False  # should_stop() ended the run early
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what): indexed, but cropped/silent
 
     def summary_line(self) -> str:
         """The line the CLI prints last: `indexed=N skipped=N failed=N`."""
@@ -82,17 +84,25 @@ class _Decoded:
     waves: dict[int, np.ndarray] = field(default_factory=dict)  # target rate -> mono wave
     info: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # stored anyway (cropped, silent)
 
 
 # --- scanning and hashing ----------------------------------------------------
 def scan_audio_files(paths: Iterable[str | Path]) -> list[Path]:
     """Audio files under `paths` (files or folders, recursive), absolute and sorted."""
-    return [path for path, _ in _scan(paths)]
+    return [path for path, _ in _scan(paths)[0]]
 
 
-def _scan(paths: Iterable[str | Path]) -> list[tuple[Path, Path]]:
-    """(file, root) pairs. Hidden files/folders are skipped (macOS `._x.wav` forks, `.git`)."""
+def _scan(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path]], list[tuple[str, str]]]:
+    """((file, root) pairs, (path, reason) refusals).
+
+    Hidden files/folders are skipped (macOS `._x.wav` forks, `.git`). A file found in a
+    folder is kept only if its real path (symlinks resolved) stays inside that folder,
+    so a link cannot make the worker read outside the roots it was given. A file named
+    explicitly that is not audio is refused, not silently ignored.
+    """
     found: dict[Path, Path] = {}
+    refused: list[tuple[str, str]] = []
     for raw in paths:
         root = Path(raw).expanduser().resolve()
         if not root.exists():
@@ -100,14 +110,30 @@ def _scan(paths: Iterable[str | Path]) -> list[tuple[Path, Path]]:
         if root.is_file():
             if is_audio_file(root):
                 found.setdefault(root, root.parent)
+            else:
+                refused.append((str(raw), f"not an audio file (extension {root.suffix or '(none)'!r}; "
+                                          f"supported: {', '.join(sorted(AUDIO_EXTS))})"))
             continue
         # os.walk does not follow symlinked folders, so a link loop cannot hang the scan.
         for folder, dirs, files in os.walk(root):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:
-                if not name.startswith(".") and is_audio_file(name):
-                    found.setdefault(Path(folder) / name, root)
-    return sorted(found.items())
+                if name.startswith(".") or not is_audio_file(name):
+                    continue
+                path = Path(folder) / name
+                if not path.resolve().is_relative_to(root):
+                    refused.append((str(path), f"a link to {path.resolve()}, outside {root}: not indexed"))
+                    continue
+                found.setdefault(path, root)
+    return sorted(found.items()), refused
+
+
+def real_path(path: Path, root: Path) -> Path:
+    """`path` with symlinks resolved; PermissionError if that leaves `root` (checked at open time)."""
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        raise PermissionError(errno.EACCES, f"it now links to {real}, outside {root}")
+    return real
 
 
 def file_sha256(path: str | Path) -> str:
@@ -132,15 +158,15 @@ def in_shard(sha: str, shard: tuple[int, int] | None) -> bool:
 def _hash_all(files: list[tuple[Path, Path]], config: IngestConfig, report: IngestReport,
               pool: ThreadPoolExecutor, progress: Progress | None) -> list[_Item]:
     """Hash in the pool (hashlib releases the GIL); apply the shard; fold duplicates."""
-    def safe_hash(path: Path) -> str:
+    def safe_hash(found: tuple[Path, Path]) -> str:
         try:
-            return file_sha256(path)
+            return file_sha256(real_path(*found))
         except OSError as exc:
             return "!" + (exc.strerror or str(exc))
 
     items: list[_Item] = []
     first_path: dict[str, Path] = {}
-    for n, ((path, root), sha) in enumerate(zip(files, pool.map(safe_hash, [f for f, _ in files])), 1):
+    for n, ((path, root), sha) in enumerate(zip(files, pool.map(safe_hash, files)), 1):
         if progress and (n % 64 == 0 or n == len(files)):
             progress(n, len(files), f"hash: {path}")
         if sha.startswith("!"):
@@ -177,18 +203,22 @@ def stored_ids(store: VectorStore, name: str, ids: list[str]) -> set[str]:
 
 
 # --- decoding, embedding, storing ---------------------------------------------
-def _decode(path: Path, rates: Sequence[int]) -> _Decoded:
-    """Decode once at the source rate, then resample to every rate a model needs."""
+def _decode(item: _Item, rates: Sequence[int]) -> _Decoded:
+    """Decode once, streaming into one resampler per rate a model needs (= load_audio(path, rate))."""
     try:
-        audio = load_audio(path)
-        waves = {rate: resample(audio.samples, audio.sample_rate, rate) for rate in rates}
+        real = real_path(item.path, item.root)
+        clips = load_audio_rates(real, rates)
+        waves = {rate: clip.samples for rate, clip in clips.items()}
+        audio = clips[rates[0]]
     except AudioError as exc:  # the message starts with the path; the report pairs them anyway
-        return _Decoded(error=str(exc).removeprefix(f"{path}: "))
+        return _Decoded(error=str(exc).removeprefix(f"{real}: "))
+    except OSError as exc:
+        return _Decoded(error=f"cannot read the file: {exc.strerror or exc}")
     except Exception as exc:  # a decoder bug must not end a 100k-file run
         return _Decoded(error=f"{type(exc).__name__}: {exc}")
     info = {"duration": round(audio.duration, 3), "sample_rate": audio.source_rate,
             "channels": audio.source_channels}
-    return _Decoded(waves, info)
+    return _Decoded(waves, info, warnings=list(audio.warnings))
 
 
 def _embed_each(embedder, waves: list[np.ndarray]) -> list[np.ndarray | str]:
@@ -260,7 +290,7 @@ def _pipeline(items: list[_Item], embedders: Sequence, names: list[str], store, 
     def fill() -> None:
         while len(pending) < lookahead and (it := next(feed, None)) is not None:
             rates = sorted({embedders[m].sample_rate for m in it.models})
-            pending.append((it, pool.submit(_decode, it.path, rates)))
+            pending.append((it, pool.submit(_decode, it, rates)))
 
     def done() -> int:
         return report.indexed + report.skipped + len(report.failed)
@@ -281,6 +311,7 @@ def _pipeline(items: list[_Item], embedders: Sequence, names: list[str], store, 
             if progress:
                 progress(done(), total, f"fail: {item.path}: {decoded.error}")
         else:
+            report.warnings.extend((str(item.path), w) for w in decoded.warnings)
             batch.append((item, decoded))
         if len(batch) >= config.batch_size or (batch and not pending):
             _store_batch(batch, embedders, names, store, config, metadata, report)
@@ -305,7 +336,9 @@ def ingest_paths(paths: Iterable[str | Path], embedders: Sequence[Embedder], sto
     start = time.perf_counter()
     report = IngestReport()
     names = [collection_for(store, e) for e in embedders]
-    files = _scan(paths)
+    files, refused = _scan(paths)
+    if config.shard is None or config.shard[0] == 0:  # every shard scans: report refusals once
+        report.failed.extend(refused)
     with ThreadPoolExecutor(config.workers, thread_name_prefix="ingest") as pool:
         items = _hash_all(files, config, report, pool, progress)
         todo = _mark_missing(items, names, store)

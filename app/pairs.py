@@ -105,6 +105,9 @@ def demo_scores(ctx: "AppContext", pair_a: PairEmbedding, pair_b: PairEmbedding)
 def compare(ctx: "AppContext", model_a: str, model_b: str, audio_path: str | None, text: str, k: int = 10,
             progress: Progress | None = None) -> Comparison:
     """Embed the pair with both models and measure their ranking agreement on the demo set."""
+    from app.search import check_k
+
+    k = check_k(k)  # before any embedding: k=-1 or 10**9 is refused, not clamped
     pairs = []
     for n, name in enumerate((model_a, model_b)):
         if progress:

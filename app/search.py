@@ -25,8 +25,14 @@ SELF_SCORE = 1.0 - 1e-5  # an in-memory query this close to a stored vector is t
 
 
 # --- validation and helpers --------------------------------------------------
-def _check_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
+def check_k(k: Any) -> int:
+    """The one check of a result count, for every search and API endpoint: an integer in 1..MAX_K.
+
+    A whole float (5.0, from a slider or a JSON number) is accepted; 0, negatives,
+    fractions, booleans, None and anything above MAX_K are refused, never replaced.
+    """
+    whole = isinstance(k, (float, np.floating)) and float(k).is_integer()
+    if isinstance(k, bool) or not (isinstance(k, (int, np.integer)) or whole) or not 1 <= int(k) <= MAX_K:
         raise ValueError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
     return int(k)
 
@@ -76,7 +82,7 @@ def query_audio_vector(embedder: Embedder, audio: Any) -> np.ndarray:
 def search_text(store: VectorStore, embedder: Embedder, text: str, k: int = 10,
                 set_name: str | None = None) -> list[dict]:
     """Text -> audio: the k clips whose embeddings are closest to the text's."""
-    text, k = _check_text(text), _check_k(k)
+    text, k = _check_text(text), check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
         return []
@@ -87,7 +93,7 @@ def search_text(store: VectorStore, embedder: Embedder, text: str, k: int = 10,
 def search_vector(store: VectorStore, embedder: Embedder, vector: np.ndarray, k: int = 10,
                   set_name: str | None = None, exclude_id: str | None = None) -> list[dict]:
     """Nearest clips to an embedding already computed (e.g. a stored clip's vector)."""
-    k = _check_k(k)
+    k = check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
         return []
@@ -102,7 +108,7 @@ def search_audio(store: VectorStore, embedder: Embedder, audio: Any, k: int = 10
     With `exclude_self`, the query itself is left out: by content hash for a file (or an
     `Audio` decoded from one), and for in-memory audio any hit with cosine >= 1 - 1e-5.
     """
-    k = _check_k(k)
+    k = check_k(k)
     vector = query_audio_vector(embedder, audio)
     if not exclude_self:
         return search_vector(store, embedder, vector, k, set_name)
@@ -139,7 +145,7 @@ def search_hybrid(store: VectorStore, embedder: Embedder, query: str, k: int = 1
     Each result also carries `dense_rank`, `keyword_rank` (None when absent from that
     list), `dense_score` (cosine, if in the dense list) and `score` = the fused RRF score.
     """
-    query, k = _check_text(query), _check_k(k)
+    query, k = _check_text(query), check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
         return []
@@ -165,7 +171,7 @@ def caption_audio(store: VectorStore, embedder: Embedder, audio: Any, k: int = 1
     merged into the ranking.
     Items: `{"text", "score", "kind": "caption"|"tag", "source": "vocab"|"user"}`.
     """
-    k = _check_k(k)
+    k = check_k(k)
     vector = query_audio_vector(embedder, audio)
     name = _collection(store, embedder, "captions")
     found = {}
@@ -184,7 +190,7 @@ def caption_audio(store: VectorStore, embedder: Embedder, audio: Any, k: int = 1
 # --- ad-hoc ranking (no store) -------------------------------------------------
 def rank_reference(ref: Reference, embedder: Embedder, text: str, k: int = 10) -> list[dict]:
     """Exact text -> audio ranking of a reference set (the demo set): result dicts with `caption`."""
-    text, k = _check_text(text), _check_k(k)
+    text, k = _check_text(text), check_k(k)
     if not ref.keys:
         raise ValueError("the demo set is not available yet (sample_data/demo is empty)")
     scores = ref.vectors @ embedder.embed_text([text])[0]

@@ -6,19 +6,20 @@
 
 Exit codes: 0 the run completed (unreadable files are listed, not fatal); 2 a fatal
 error (unknown model, store unreachable, bad arguments), reported as one `error: ...`
-line on stderr; 130 stopped by Ctrl-C after the batch in flight was stored.
+line on stderr; 130 stopped by Ctrl-C or SIGTERM after the batch in flight was stored.
 The last line on stdout is always `indexed=N skipped=N failed=N` for a completed run.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Iterator, Sequence
+
+from app.settings import Settings, add_store_flags, store_flags
 
 EXIT_OK, EXIT_FATAL, EXIT_STOPPED = 0, 2, 130
 
@@ -50,10 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="set_name", default=None, help="set name stored with each item (default: library)")
     p.add_argument("--captions", type=Path, help="text file, one caption per line: fill the caption collection")
     p.add_argument("--kind", choices=("caption", "tag"), default="caption", help="kind of the --captions lines")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--store", type=Path, help="embedded store directory (default: data/store)")
-    where.add_argument("--qdrant-url", default=os.environ.get("QDRANT_URL") or None, help="Qdrant server URL")
-    p.add_argument("--api-key", default=os.environ.get("QDRANT_API_KEY") or None, help="Qdrant API key")
+    add_store_flags(p)
+    p.add_argument("--api-key", default=None, help="Qdrant API key (default $QDRANT_API_KEY)")
     p.add_argument("--batch-size", type=int, default=16, help="clips per embedding batch (default 16)")
     p.add_argument("--workers", type=int, default=2, help="decoding threads (default 2)")
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
@@ -73,14 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.batch_size < 1 or args.workers < 1:
         return _fatal("--batch-size and --workers must be at least 1")
     from app.embedders import ModelUnavailableError, UnknownModelError, load_embedder, resolve
-    from app.store import StoreUnavailable, open_store
+    from app.store import StoreUnavailable
 
     store = None
     try:
         for name in args.model:  # cheap name check before opening anything
-            resolve(name)
-        url = None if args.store else args.qdrant_url  # an explicit --store beats $QDRANT_URL
-        store = open_store(store_dir=args.store, qdrant_url=url, api_key=args.api_key)
+            _check_model_name(name, resolve, UnknownModelError)
+        settings = Settings().with_flags(**store_flags(args), qdrant_api_key=args.api_key)
+        settings.check_store()
+        store = settings.open_store()
         store.list_collections()  # a server is only contacted on first use: fail here, in one line
         if args.threads:
             import torch
@@ -95,6 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if store is not None:
             store.close()
+
+
+def _check_model_name(name: str, resolve, unknown: type[Exception]) -> None:
+    """resolve(name), with an OS refusal (e.g. a 10,000-character "path") as a clear unknown-model error."""
+    try:
+        resolve(name)
+    except OSError as exc:
+        shown = name if len(name) <= 80 else name[:77] + "..."
+        raise unknown(f"unknown model {shown!r}: {exc.strerror or exc}") from None
 
 
 def _fatal(message: str) -> int:
@@ -123,10 +132,12 @@ def _run_paths(args: argparse.Namespace, embedders: list, store) -> int:
     if not args.no_vocab:
         for embedder in embedders:
             ensure_vocab(embedder, store)
-    with _stop_on_ctrl_c() as stop, _ProgressBar(args.verbose) as bar:
+    with _stop_on_signal() as stop, _ProgressBar(args.verbose) as bar:
         report = ingest_paths(args.paths, embedders, store, config, progress=bar.update, should_stop=stop.is_set)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}")
+    for path, warning in report.warnings:
+        print(f"warning: {path}: {warning} (indexed)")
     for path, kept in report.duplicates:
         print(f"duplicate: {path} (same content as {kept}, indexed once)")
     if report.stopped:
@@ -136,22 +147,29 @@ def _run_paths(args: argparse.Namespace, embedders: list, store) -> int:
 
 
 @contextlib.contextmanager
-def _stop_on_ctrl_c() -> Iterator[threading.Event]:
-    """First Ctrl-C asks the worker to stop after the batch in flight; a second one interrupts."""
+def _stop_on_signal() -> Iterator[threading.Event]:
+    """First Ctrl-C or SIGTERM asks the worker to stop after the batch in flight; a second one interrupts.
+
+    SIGTERM is what `docker stop`, systemd and `kill` send: without this the process would
+    die mid-batch without closing the store.
+    """
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():  # signals only work there
         yield stop
         return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(signum, frame) -> None:
         stop.set()
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous[signum])
 
-    previous = signal.signal(signal.SIGINT, handler)
+    for sig in previous:
+        signal.signal(sig, handler)
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)  # main() may run in-process (tests, UI)
+        for sig, old in previous.items():
+            signal.signal(sig, old)  # main() may run in-process (tests, UI)
 
 
 class _ProgressBar:

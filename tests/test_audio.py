@@ -1,11 +1,14 @@
 """The one audio path: formats, mono/resample, windows, and a specific error per bad input."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
 
-from app.audio import AudioConfig, AudioError, fixed_windows, load_audio, prepare_waveform
+from app.audio import MAX_OUTPUT_RATE, AudioConfig, AudioError, fixed_windows, load_audio, prepare_waveform
 from tests.conftest import noise, tone
 
 
@@ -134,3 +137,108 @@ def test_fixed_windows_are_consecutive_and_deterministic():
     np.testing.assert_array_equal(np.concatenate(chunks), wave)
     assert [len(c) for c in fixed_windows(np.arange(21, dtype=np.float32), 10)] == [10, 10]  # 1-sample tail dropped
     assert len(fixed_windows(wave[:7], 10)) == 1
+
+
+# --- issue 9 (1, 5): bounded memory, rate/channel caps, clear messages -------
+_PEAK_RSS_SCRIPT = """
+import resource, sys
+import numpy as np, soundfile as sf
+from app import audio
+path, decoder = sys.argv[1], sys.argv[2]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if decoder == "av":
+    clip = audio._decode_av(path, path, [16000], audio.DEFAULT_AUDIO_CONFIG)[0]
+else:
+    clip = audio.load_audio(path, 16000)
+grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(f"{grown_mb:.1f} {clip.duration:.3f} {clip.source_channels}")
+"""
+
+
+def _silent_flac(path, seconds: int, channels: int, rate: int) -> None:
+    """A long many-channel high-rate FLAC of silence: compresses to a few hundred KB."""
+    block = np.zeros((rate, channels), np.float32)
+    with sf.SoundFile(path, "w", rate, channels, format="FLAC", subtype="PCM_16") as f:
+        for _ in range(seconds):
+            f.write(block)
+
+
+@pytest.mark.parametrize("decoder", ["soundfile", "av"])
+def test_tiny_file_promising_huge_audio_decodes_in_bounded_memory(tmp_path, decoder):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bomb.flac"
+    _silent_flac(path, seconds=120, channels=8, rate=192_000)  # 184 M samples = 737 MB as float32
+    assert path.stat().st_size < 2_000_000
+    out = subprocess.run([sys.executable, "-c", _PEAK_RSS_SCRIPT, str(path), decoder], capture_output=True,
+                         text=True, timeout=240, cwd=Path(__file__).resolve().parents[1],
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    grown_mb, duration, channels = out.stdout.split()
+    assert float(duration) == pytest.approx(120.0, abs=0.05) and int(channels) == 8
+    assert float(grown_mb) < 200, f"decoding took {grown_mb} MB"
+
+
+def test_rate_and_channel_caps_name_the_file(tmp_path):
+    fast = tmp_path / "fast.wav"
+    sf.write(fast, np.zeros(1000, np.float32), 1_000_000)
+    with pytest.raises(AudioError, match=r"fast\.wav: sample rate 1000000 Hz"):
+        load_audio(fast, 16000)
+    wide = tmp_path / "wide.wav"
+    sf.write(wide, np.zeros((100, 33), np.float32), 8000)
+    with pytest.raises(AudioError, match=r"wide\.wav: 33 channels"):
+        load_audio(wide, 16000)
+    slow = tmp_path / "slow.wav"
+    sf.write(slow, np.zeros(100, np.float32), 100)
+    with pytest.raises(AudioError, match=r"slow\.wav: sample rate 100 Hz"):
+        load_audio(slow)
+
+
+def test_native_rate_is_capped_so_output_stays_bounded(tmp_path):
+    path = tmp_path / "hires.flac"
+    sf.write(path, tone(1000, 1.0, 192_000), 192_000)
+    audio = load_audio(path)
+    assert audio.source_rate == 192_000 and audio.sample_rate == MAX_OUTPUT_RATE
+    assert len(audio.samples) == MAX_OUTPUT_RATE
+
+
+def test_fragment_below_minimum_is_refused_and_crop_is_exact(tmp_path):
+    frag = tmp_path / "frag.wav"
+    sf.write(frag, noise(0.002, 16000), 16000)  # 2 ms
+    with pytest.raises(AudioError, match=r"frag\.wav: too short \(2\.0 ms; the minimum is 10 ms\)"):
+        load_audio(frag, 16000)
+    exact = tmp_path / "exact.wav"
+    sf.write(exact, noise(2.0, 8000), 8000)
+    assert load_audio(exact, config=AudioConfig(max_seconds=2.0)).warnings == []
+    sf.write(exact, noise(2.001, 8000), 8000)
+    assert load_audio(exact, config=AudioConfig(max_seconds=2.0)).warnings == ["cropped to the first 2 s"]
+
+
+def test_existing_non_audio_file_says_not_audio_not_pipe(tmp_path):
+    path = tmp_path / "notes.mp3"
+    path.write_text("these are my notes, not a song\n" * 40)
+    with pytest.raises(AudioError) as err:
+        load_audio(path, 16000)
+    message = str(err.value)
+    assert message.startswith(f"{path}: not a readable audio file (format mp3")
+    assert "pipe" not in message and "does not exist" not in message
+
+
+def test_pipe_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "stream.wav"
+    os.mkfifo(fifo)
+    with pytest.raises(AudioError, match=r"stream\.wav: not a regular file"):
+        load_audio(fifo, 16000)
+
+
+def test_one_decode_at_several_rates_equals_separate_decodes(tmp_path):
+    from app.audio import load_audio_rates
+
+    path = tmp_path / "a.flac"
+    sf.write(path, np.stack([noise(1.3, 44100, seed=1), tone(440, 1.3, 44100)], 1), 44100)
+    clips = load_audio_rates(path, [16000, 48000, 44100])
+    for rate, clip in clips.items():
+        alone = load_audio(path, rate)
+        assert clip.sample_rate == rate and clip.source_channels == 2
+        np.testing.assert_array_equal(clip.samples, alone.samples)

@@ -7,6 +7,7 @@ which keeps this file fast on a shared 2-core machine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import app.audio
 from app.embedders import load_embedder
 from app.bootstrap import ensure_demo_set, ensure_vocab
 from app.indexing import IngestConfig, file_sha256, ingest_paths, scan_audio_files
@@ -165,8 +167,8 @@ def test_two_models_with_different_rates_fill_two_collections(tmp_path, tiny_cla
         assert store.count(audio_name(clap)) == store.count(audio_name(bands)) == 4
         flac = audio_dir / "tone880.flac"
         (_, vec), = store.retrieve(audio_name(bands), [file_sha256(flac)], with_vectors=True)
-    # decoded once at 22.05 kHz and resampled per model: equal to the model's own file path
-    np.testing.assert_allclose(vec, bands.embed_audio([flac])[0], atol=1e-4)
+    # decoded once, one resampler per model rate: the same samples as the model's own file path
+    np.testing.assert_allclose(vec, bands.embed_audio([flac])[0], atol=1e-6)
 
 
 def test_shards_partition_files_exactly(tmp_path, capsys):
@@ -271,3 +273,85 @@ def test_unreachable_server_exits_2_with_one_line(tmp_path, tiny_clap_dir, capsy
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and err.startswith("error: ") and err.count("\n") == 1
     assert "127.0.0.1:9" in err and "unreachable" in err
+
+
+# --- issue 9 (2, 5): symlinks cannot leave the roots; explicit and odd files are reported ---------
+def test_symlink_pointing_outside_the_folder_is_refused_and_named(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.wav"
+    sf.write(secret, tone(1234, 0.3, 16000), 16000)
+    (outside / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    lib = tmp_path / "lib"
+    make_tones(lib, 2)
+    (lib / "escape.wav").symlink_to(secret)
+    (lib / "passwd.wav").symlink_to(outside / "passwd")
+    (lib / "inside.wav").symlink_to(lib / "tone_000.wav")  # stays inside: a duplicate, not an escape
+    emb = BandEmbedder()
+    with open_store(store_dir=tmp_path / "store") as store:
+        report = ingest_paths([lib], [emb], store)
+        stored = {hit.payload["sha256"] for hit, _ in store.scroll(audio_name(emb))}
+    failed = dict(report.failed)
+    assert set(failed) == {str(lib / "escape.wav"), str(lib / "passwd.wav")}
+    assert all("outside" in reason and str(lib) in reason for reason in failed.values())
+    assert file_sha256(secret) not in stored and report.indexed == 2
+
+
+def test_explicit_non_audio_file_is_reported_not_ignored(tmp_path, capsys, monkeypatch):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not audio")
+    monkeypatch.setattr("app.embedders.load_embedder", lambda name, precision="fp32": BandEmbedder())
+    monkeypatch.setattr("app.embedders.resolve", lambda name: None)
+    code, lines, _ = run_cli([str(notes), "--model", "bands", "--store", str(tmp_path / "store"), "--no-vocab"],
+                             capsys)
+    assert code == 0 and lines[-1] == "indexed=0 skipped=0 failed=1"
+    assert lines[0].startswith(f"failed: {notes}: not an audio file (extension '.txt'")
+
+
+def test_cropped_files_warn_and_fragments_are_refused(tmp_path, capsys, monkeypatch):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(lib / "long.wav", tone(300, 3.0, 8000), 8000)
+    sf.write(lib / "frag.wav", tone(300, 0.002, 16000), 16000)
+    monkeypatch.setattr("app.indexing.load_audio_rates", functools.partial(
+        app.audio.load_audio_rates, config=app.audio.AudioConfig(max_seconds=2.0)))
+    monkeypatch.setattr("app.embedders.load_embedder", lambda name, precision="fp32": BandEmbedder())
+    monkeypatch.setattr("app.embedders.resolve", lambda name: None)
+    code, lines, _ = run_cli([str(lib), "--model", "bands", "--store", str(tmp_path / "store"), "--no-vocab"],
+                             capsys)
+    assert code == 0 and lines[-1] == "indexed=1 skipped=0 failed=1"
+    assert f"warning: {(lib / 'long.wav').resolve()}: cropped to the first 2 s (indexed)" in lines
+    assert f"failed: {(lib / 'frag.wav').resolve()}: too short (2.0 ms; the minimum is 10 ms)" in lines
+
+
+def test_sigterm_stops_after_the_batch_in_flight_and_closes_the_store(tmp_path, capsys, monkeypatch):
+    make_tones(tmp_path / "lib", 40)
+    store_dir = tmp_path / "store"
+    launcher = tmp_path / "launch_ingest.py"
+    launcher.write_text(LAUNCHER.format(repo=str(REPO)))
+    args = [str(tmp_path / "lib"), "--model", "bands", "--store", str(store_dir), "--batch-size", "2",
+            "--workers", "1", "--no-vocab"]
+    proc = subprocess.Popen([sys.executable, str(launcher), *args, "--verbose"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("stored:"):
+            proc.send_signal(signal.SIGTERM)  # what `docker stop` sends
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]  # stopped cleanly, like Ctrl-C, not killed by the signal
+    assert "stopped: run the same command again to resume" in err
+    last = out.strip().splitlines()[-1]
+    emb = BandEmbedder()
+    with open_store(store_dir=store_dir) as store:  # the shard lock was released
+        stored = store.count(audio_name(emb))
+    assert last == f"indexed={stored} skipped=0 failed=0" and 2 <= stored < 40
+    monkeypatch.setattr("app.embedders.load_embedder", lambda name, precision="fp32": emb)
+    monkeypatch.setattr("app.embedders.resolve", lambda name: None)
+    code, lines, _ = run_cli(args, capsys)
+    assert code == 0 and lines[-1] == f"indexed={40 - stored} skipped={stored} failed=0"
+
+
+def test_absurd_model_name_is_one_clear_line(tmp_path, capsys):
+    code, lines, err = run_cli([str(tmp_path), "--model", "m" * 10_000, "--store", str(tmp_path / "s")], capsys)
+    assert code == 2 and lines == [] and err.count("\n") == 1
+    assert err.startswith("error: unknown model 'mmm") and len(err) < 300

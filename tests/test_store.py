@@ -262,7 +262,7 @@ def test_edge_optimize_builds_hnsw_and_stays_correct(tmp_path, data):
         store.upsert(COLL, [f"m{i}" for i in range(3000)], more, [{"set": "m"}] * 3000)
         before = [h.id for h in store.search(COLL, vecs[11], k=5)]
         store.optimize(COLL)
-        info = store._open(COLL).info()
+        info = store._open(COLL).read(lambda shard: shard.info())
         assert info.indexed_vectors_count >= 3000  # HNSW really exists now
         assert [h.id for h in store.search(COLL, vecs[11], k=5)] == before
         assert store.search(COLL, vecs[10], k=1, set_name="a")[0].id == ids[10]

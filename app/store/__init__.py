@@ -9,33 +9,29 @@ Nothing above this package should import `edge` or `server` directly.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .base import CollectionNotFound, Hit, StoreUnavailable, VectorStore
 from .naming import KINDS, collection_name, model_slug
 
 __all__ = ["open_store", "Hit", "VectorStore", "StoreUnavailable", "CollectionNotFound",
-           "collection_name", "model_slug", "KINDS", "default_store_dir"]
-
-
-def default_store_dir() -> Path:
-    """$AEB_STORE_DIR, else $AEB_DATA_DIR/store, else data/store in the checkout."""
-    if os.environ.get("AEB_STORE_DIR"):
-        return Path(os.environ["AEB_STORE_DIR"]).expanduser()
-    data = os.environ.get("AEB_DATA_DIR") or Path(__file__).resolve().parents[2] / "data"
-    return Path(data).expanduser() / "store"
+           "collection_name", "model_slug", "KINDS"]
 
 
 def open_store(store_dir: str | Path | None = None, qdrant_url: str | None = None,
-               api_key: str | None = None) -> VectorStore:
+               api_key: str | None = None, **server_options: float) -> VectorStore:
     """A Qdrant server store if `qdrant_url` is given, else an embedded Edge store.
 
-    Raises StoreUnavailable (one line) if the server cannot be reached or the embedded
-    store is locked by another process.
+    `store_dir=None` means the configured default (`Settings().resolved_store_dir`);
+    `server_options` (timeout, connect_timeout) go to `ServerStore`. Raises
+    StoreUnavailable (one line) if the server cannot be reached, or the embedded store
+    is locked by another process or is not a folder.
     """
     if qdrant_url:
         from .server import ServerStore
-        return ServerStore(url=qdrant_url, api_key=api_key)
+        return ServerStore(url=qdrant_url, api_key=api_key, **server_options)
     from .edge import EdgeStore
-    return EdgeStore(store_dir if store_dir is not None else default_store_dir())
+    if store_dir is None:
+        from app.settings import Settings
+        store_dir = Settings().resolved_store_dir
+    return EdgeStore(store_dir)

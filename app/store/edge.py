@@ -13,6 +13,8 @@ Engine facts this module works around (qdrant-edge-py 0.9.0):
 - NaN vectors are accepted silently, so validation happens here before any write.
 - A shard directory is locked by its WAL: a second open (same or another process) fails
   with "WouldBlock"; reported as StoreUnavailable.
+- Every shard is used through `ShardHandle` (_shard.py): queries share a lock, writes take
+  it alone, and a failed write or flush reopens the shard from its WAL and retries once.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ import numpy as np
 import qdrant_edge as qe
 
 from . import _common as c
+from ._shard import ShardHandle
 from .base import (KEYWORD_FIELDS, KW_FIELD, NAME_FIELD, CollectionNotFound, Hit,
                    StoreUnavailable, VectorStore)
 
@@ -78,13 +81,17 @@ class EdgeStore(VectorStore):
     def __init__(self, path: str | Path, *, quantization: bool = True, hnsw_ef: int | None = None,
                  oversampling: float = 2.0, indexing_threshold_kb: int | None = None) -> None:
         self.path = Path(path).expanduser()
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, a read-only disk, a name too long
+            raise StoreUnavailable(f"store folder {self.path}: "
+                                   f"{'is a file, not a folder' if self.path.is_file() else exc.strerror or exc}") from None
         self.quantization = quantization
         self.indexing_threshold_kb = indexing_threshold_kb
         self._params = qe.SearchParams(hnsw_ef=hnsw_ef, quantization=qe.QuantizationSearchParams(
             rescore=True, oversampling=oversampling))
         self._payload_sel = qe.PayloadSelector.Exclude([KW_FIELD])
-        self._shards: dict[str, qe.EdgeShard] = {}
+        self._shards: dict[str, ShardHandle] = {}
         self._dims: dict[str, int] = {}
         self._lock = threading.RLock()  # guards shard open/close/create, not queries
         self._closed = False
@@ -108,7 +115,7 @@ class EdgeStore(VectorStore):
         vec = cfg["vectors"][""]
         return int(vec["size"]), str(vec["distance"])
 
-    def _open(self, name: str) -> qe.EdgeShard:
+    def _open(self, name: str) -> ShardHandle:
         """The open shard for `name`, loading it on first use."""
         if self._closed:
             raise StoreUnavailable("EdgeStore is closed")
@@ -125,8 +132,8 @@ class EdgeStore(VectorStore):
             except Exception as exc:  # the binding raises bare Exception
                 raise self._open_error(name, exc) from exc
             self._dims[name] = self._stored_params(name)[0]
-            self._shards[name] = shard
-            return shard
+            self._shards[name] = handle = ShardHandle(self._dir(name), shard)
+            return handle
 
     def _open_error(self, name: str, exc: Exception) -> Exception:
         if "WouldBlock" in str(exc):
@@ -164,18 +171,18 @@ class EdgeStore(VectorStore):
             optimizers=qe.EdgeOptimizersConfig(prevent_unoptimized=False,
                                                indexing_threshold=self.indexing_threshold_kb),
         )
-        shard = qe.EdgeShard.create(str(directory), config)
-        self._shards[name], self._dims[name] = shard, dim
-        self._ensure_indexes(shard)
-        shard.flush()
+        handle = ShardHandle(directory, qe.EdgeShard.create(str(directory), config))
+        self._shards[name], self._dims[name] = handle, dim
+        self._ensure_indexes(handle)
+        handle.write(lambda shard: shard.flush())
 
     @staticmethod
-    def _ensure_indexes(shard: qe.EdgeShard) -> None:
+    def _ensure_indexes(handle: ShardHandle) -> None:
         """Create any missing payload index (cheap when all exist)."""
-        present = set(shard.info().payload_schema)
+        present = set(handle.read(lambda shard: shard.info().payload_schema))
         for field, schema in _index_schemas().items():
             if field not in present:
-                shard.update(qe.UpdateOperation.create_field_index(field, schema))
+                handle.write(lambda shard: shard.update(qe.UpdateOperation.create_field_index(field, schema)))
 
     def delete_collection(self, name: str) -> None:
         with self._lock:
@@ -183,29 +190,30 @@ class EdgeStore(VectorStore):
                 return
             if self.has_collection(name):
                 # Opening takes the WAL lock: never delete files another process is using.
-                shard = self._open(name)
+                handle = self._open(name)
                 del self._shards[name], self._dims[name]
-                shard.close()
+                handle.close()
             shutil.rmtree(self._dir(name))
 
     # ---- writes ------------------------------------------------------------------
     def upsert(self, name: str, ids: list[str], vectors: np.ndarray, payloads: list[dict]) -> None:
         dim = self._dim(name)
         ids, arr, prepared = c.check_upsert(ids, vectors, payloads, dim)
-        shard = self._open(name)
+        handle = self._open(name)
         for part in c.chunks(len(ids), _WRITE_CHUNK):
             rows = arr[part].tolist()  # one C-level conversion per chunk, not per point
             points = [qe.Point(c.point_uuid(i), row, p)
                       for i, row, p in zip(ids[part], rows, prepared[part])]
-            shard.update(qe.UpdateOperation.upsert_points(points))
+            handle.write(lambda shard: shard.update(qe.UpdateOperation.upsert_points(points)))
 
     def existing_ids(self, name: str, ids: list[str]) -> set[str]:
-        shard = self._open(name)
+        handle = self._open(name)
         by_uuid = {c.point_uuid(i): i for i in ids}
         keys = list(by_uuid)
         found: set[str] = set()
         for part in c.chunks(len(keys), _READ_CHUNK):
-            for rec in shard.retrieve(keys[part], with_payload=False, with_vector=False):
+            for rec in handle.read(lambda shard: shard.retrieve(keys[part], with_payload=False,
+                                                                with_vector=False)):
                 found.add(by_uuid[rec.id])
         return found
 
@@ -219,47 +227,46 @@ class EdgeStore(VectorStore):
                tags: list[str] | None = None) -> list[Hit]:
         query = c.check_query(vector, self._dim(name))
         request = self._request(query, c.check_k(k), _filter(set_name, tags))
-        return [_hit(p) for p in self._open(name).query(request)]
+        return [_hit(p) for p in self._open(name).read(lambda shard: shard.query(request))]
 
     def search_batch(self, name: str, vectors: np.ndarray, k: int = 10,
                      set_name: str | None = None) -> list[list[Hit]]:
         arr = c.check_matrix(vectors, self._dim(name), "query vectors")
         k, flt = c.check_k(k), _filter(set_name)
         batch = qe.QueryBatchRequest([self._request(v, k, flt) for v in arr])
-        return [[_hit(p) for p in res] for res in self._open(name).query_batch(batch)]
+        return [[_hit(p) for p in res] for res in self._open(name).read(lambda shard: shard.query_batch(batch))]
 
     def keyword_search(self, name: str, text: str, k: int = 10,
                        set_name: str | None = None) -> list[Hit]:
-        shard = self._open(name)
+        handle = self._open(name)
         words = c.normalize_text(text or "")
         if not words:
             return []
         request = qe.QueryRequest(limit=c.check_k(k), query=qe.TextQuery(KW_FIELD, words),
                                   filter=_filter(set_name), with_payload=self._payload_sel,
                                   with_vector=False)
-        return [_hit(p) for p in shard.query(request) if p.score > 0]
+        return [_hit(p) for p in handle.read(lambda shard: shard.query(request)) if p.score > 0]
 
     def retrieve(self, name: str, ids: list[str],
                  with_vectors: bool = False) -> list[tuple[Hit, np.ndarray | None]]:
-        shard = self._open(name)
+        handle = self._open(name)
         keys = [c.point_uuid(i) for i in ids]
         records = {}
         for part in c.chunks(len(keys), _READ_CHUNK):
-            for rec in shard.retrieve(keys[part], with_payload=self._payload_sel,
-                                      with_vector=with_vectors):
+            for rec in handle.read(lambda shard: shard.retrieve(keys[part], with_payload=self._payload_sel,
+                                                                with_vector=with_vectors)):
                 records[rec.id] = rec
         return [(_hit(records[k], 1.0), c.to_vector(records[k].vector) if with_vectors else None)
                 for k in keys if k in records]
 
     def scroll(self, name: str, set_name: str | None = None, with_vectors: bool = False,
                limit: int | None = None) -> Iterator[tuple[Hit, np.ndarray | None]]:
-        shard, flt = self._open(name), _filter(set_name)
+        handle, flt = self._open(name), _filter(set_name)
         offset, left = None, limit if limit is not None else float("inf")
         while left > 0:
-            page = int(min(_READ_CHUNK, left))
-            records, offset = shard.scroll(qe.ScrollRequest(
-                offset=offset, limit=page, filter=flt, with_payload=self._payload_sel,
-                with_vector=with_vectors))
+            request = qe.ScrollRequest(offset=offset, limit=int(min(_READ_CHUNK, left)), filter=flt,
+                                       with_payload=self._payload_sel, with_vector=with_vectors)
+            records, offset = handle.read(lambda shard: shard.scroll(request))
             for rec in records:
                 yield _hit(rec, 1.0), (c.to_vector(rec.vector) if with_vectors else None)
             left -= len(records)
@@ -267,29 +274,29 @@ class EdgeStore(VectorStore):
                 return
 
     def count(self, name: str, set_name: str | None = None) -> int:
-        return int(self._open(name).count(qe.CountRequest(exact=True, filter=_filter(set_name))))
+        request = qe.CountRequest(exact=True, filter=_filter(set_name))
+        return int(self._open(name).read(lambda shard: shard.count(request)))
 
     def sets(self, name: str) -> dict[str, int]:
         # The keyword index on "set" makes this a facet lookup, not a scan.
-        response = self._open(name).facet(qe.FacetRequest("set", limit=100_000, exact=True))
+        request = qe.FacetRequest("set", limit=100_000, exact=True)
+        response = self._open(name).read(lambda shard: shard.facet(request))
         return {str(h.value): int(h.count) for h in response.hits}
 
     # ---- maintenance -------------------------------------------------------------
     def optimize(self, name: str) -> None:
         """Build HNSW (and int8 copies) for everything written so far. Blocks, holds the GIL."""
-        shard = self._open(name)
-        shard.optimize()
-        shard.flush()
+        self._open(name).write(lambda shard: (shard.optimize(), shard.flush()))
 
     def flush(self) -> None:
         with self._lock:
-            for shard in self._shards.values():
-                shard.flush()
+            for handle in self._shards.values():
+                handle.write(lambda shard: shard.flush())
 
     def close(self) -> None:
         with self._lock:
-            for shard in self._shards.values():
-                shard.close()  # flushes and releases the WAL lock
+            for handle in self._shards.values():
+                handle.close()  # flushes and releases the WAL lock
             self._shards.clear()
             self._dims.clear()
             self._closed = True

@@ -20,6 +20,8 @@ from qdrant_client import models as qm
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from . import _common as c
+from ._health import DOWN as _DOWN
+from ._health import describe as _describe
 from .base import (KEYWORD_FIELDS, KW_FIELD, NAME_FIELD, CollectionNotFound, Hit,
                    StoreUnavailable, VectorStore)
 
@@ -59,13 +61,19 @@ def _hit(point: Any, score: float | None = None) -> Hit:
 
 
 def _guarded(method: Callable[..., _T]) -> Callable[..., _T]:
-    """Turn transport failures into StoreUnavailable with a one-line message."""
+    """Turn transport failures into StoreUnavailable with a one-line message; fail fast after one."""
     @functools.wraps(method)
     def wrapper(self: "ServerStore", *args: Any, **kwargs: Any) -> _T:
+        if not self.local:
+            _DOWN.check(self.where)
         try:
             return method(self, *args, **kwargs)
         except ResponseHandlingException as exc:
-            raise StoreUnavailable(f"Qdrant at {self.where} failed: {exc.source}") from exc
+            reason = _describe(exc.source, self.timeout, "--qdrant-timeout")
+            message = f"Qdrant server at {self.where} {reason}"
+            if not self.local:
+                _DOWN.mark(self.where, message)
+            raise StoreUnavailable(message) from None
     return wrapper
 
 
@@ -78,19 +86,22 @@ class ServerStore(VectorStore):
         api_key: Server API key.
         timeout: Per-request timeout in seconds for normal operations.
         connect_timeout: Seconds to wait for the server to answer the initial probe.
+            A server that fails to answer is not contacted again for RETRY_AFTER_S:
+            every call in that window raises StoreUnavailable at once.
         hnsw_ef: HNSW search beam width (server only; None: server default).
     """
 
     def __init__(self, url: str | None = None, path: str | None = None, api_key: str | None = None,
-                 *, timeout: int = 60, connect_timeout: float = 3.0,
+                 *, timeout: float = 20.0, connect_timeout: float = 3.0,
                  hnsw_ef: int | None = None) -> None:
         if (url is None) == (path is None):
             raise ValueError("ServerStore needs exactly one of url= or path=")
         self.local = url is None
         self.where = str(url if url is not None else path)
+        self.timeout = _whole_seconds(timeout)
         if url is not None:
-            _probe(url, api_key, connect_timeout)
-            self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout,
+            _probe(url, api_key, _whole_seconds(connect_timeout))
+            self.client = QdrantClient(url=url, api_key=api_key, timeout=self.timeout,
                                        check_compatibility=False)
         elif path == ":memory:":
             self.client = QdrantClient(location=":memory:")
@@ -271,17 +282,24 @@ class ServerStore(VectorStore):
         self.client.close()
 
 
-def _probe(url: str, api_key: str | None, connect_timeout: float) -> None:
+def _whole_seconds(timeout: float) -> int:
+    """qdrant-client rounds timeouts up to whole seconds; do it here so messages tell the truth."""
+    return max(1, math.ceil(timeout))
+
+
+def _probe(url: str, api_key: str | None, connect_timeout: int) -> None:
     """Fail fast, in one line, if the server does not answer or rejects the key."""
-    probe = QdrantClient(url=url, api_key=api_key, timeout=max(1, math.ceil(connect_timeout)),
-                         check_compatibility=False)
+    _DOWN.check(url)
+    probe = QdrantClient(url=url, api_key=api_key, timeout=connect_timeout, check_compatibility=False)
     try:
         probe.get_collections()
     except UnexpectedResponse as exc:
         raise StoreUnavailable(f"Qdrant server at {url} answered HTTP {exc.status_code} "
                                f"({exc.reason_phrase}); check the URL and API key") from None
     except Exception as exc:  # connection refused, DNS, TLS, timeout: all mean "not there"
-        reason = str(getattr(exc, "source", exc)) or type(exc).__name__
-        raise StoreUnavailable(f"Qdrant server at {url} is unreachable: {reason}") from None
+        message = f"Qdrant server at {url} " + _describe(getattr(exc, "source", None) or exc, connect_timeout,
+                                                        "--qdrant-connect-timeout")
+        _DOWN.mark(url, message)
+        raise StoreUnavailable(message) from None
     finally:
         probe.close()

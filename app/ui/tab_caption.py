@@ -68,7 +68,7 @@ def build(ctx: AppContext) -> dict[str, gr.components.Component]:
 
     def api_caption(audio_file: str, model_name: str, top: int) -> list[dict]:
         """Top-k built-in captions/tags for an audio file: [{text, score, kind, source}] best first."""
-        rows = caption(ctx, model_name or ctx.default_model, audio_file, int(top or 10), [])
+        rows = caption(ctx, model_name or ctx.default_model, audio_file, search.check_k(top), [])
         return [{"text": r["text"], "score": float(r["score"]), "kind": r.get("kind", "caption"),
                  "source": r.get("source", "vocab")} for r in rows]
 

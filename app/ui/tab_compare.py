@@ -100,8 +100,7 @@ def build(ctx: AppContext) -> None:
 
     def api_compare(audio_file: str, text_value: str, name_a: str, name_b: str, k: int) -> dict:
         """Both cosines and the demo-set ranking agreement of two models."""
-        return comparison_summary(compare(ctx, name_a or choices[0], name_b or choices[-1], audio_file, text_value,
-                                          int(k or TOP_K)))
+        return comparison_summary(compare(ctx, name_a or choices[0], name_b or choices[-1], audio_file, text_value, k))
 
     api_endpoint(api_compare, hidden_inputs("file", "text", "text", "text", "int"), "compare",
                  "(audio file, text, model A, model B, k) -> {models, cosine, spearman, kendall, "

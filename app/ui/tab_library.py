@@ -165,14 +165,14 @@ def _register_api(ctx: AppContext) -> None:
         """Text -> audio over the store (one set, or all when set is empty)."""
         model_name = model_name or ctx.default_model
         emb = ctx.ensure_bootstrapped(model_name)
-        rows = search.search_text(ctx.store, emb, text_value, int(top or 10), set_filter(set_value))
+        rows = search.search_text(ctx.store, emb, text_value, search.check_k(top), set_filter(set_value))
         return rows_for(model_name, rows, request)
 
     def api_search_audio(audio_file: str, model_name: str, set_value: str, top: int, request: gr.Request) -> list[dict]:
         """Audio -> audio: stored clips most similar to an audio file (the file itself excluded)."""
         model_name = model_name or ctx.default_model
         emb = ctx.ensure_bootstrapped(model_name)
-        rows = search.search_audio(ctx.store, emb, audio_file, int(top or 10), set_filter(set_value))
+        rows = search.search_audio(ctx.store, emb, audio_file, search.check_k(top), set_filter(set_value))
         return rows_for(model_name, rows, request)
 
     def api_search_hybrid(text_value: str, model_name: str, set_value: str, top: int,
@@ -180,7 +180,7 @@ def _register_api(ctx: AppContext) -> None:
         """Keyword (BM25) + vector search fused by RRF; score is the fused score."""
         model_name = model_name or ctx.default_model
         emb = ctx.ensure_bootstrapped(model_name)
-        rows = search.search_hybrid(ctx.store, emb, text_value, int(top or 10), set_filter(set_value))
+        rows = search.search_hybrid(ctx.store, emb, text_value, search.check_k(top), set_filter(set_value))
         return rows_for(model_name, rows, request, HYBRID_COLUMNS)
 
     def api_ingest(folder_value: str, set_value: str, model_name: str) -> dict:
@@ -188,6 +188,7 @@ def _register_api(ctx: AppContext) -> None:
         report = add_folder(ctx, folder_value, set_value, "", [model_name or ctx.default_model])
         return {"indexed": report.indexed, "skipped": report.skipped, "seconds": round(report.seconds, 3),
                 "failed": [{"file": p, "reason": r} for p, r in report.failed], "stopped": report.stopped,
+                "warnings": [{"file": p, "warning": w} for p, w in report.warnings],  # indexed, but cropped/silent
                 "summary": report.summary_line()}
 
     def api_sets(model_name: str) -> dict:
@@ -203,5 +204,6 @@ def _register_api(ctx: AppContext) -> None:
                  f"(text, model, set or '', k) -> {rows}, dense_rank, keyword_rank, dense_score}}] best first "
                  "by fused score")
     api_endpoint(api_ingest, hidden_inputs("text", "text", "text"), "ingest",
-                 "(folder, set name, model) -> {indexed, skipped, failed: [{file, reason}], seconds, summary}")
+                 "(folder, set name, model) -> {indexed, skipped, failed: [{file, reason}], "
+                 "warnings: [{file, warning}], seconds, summary}")
     api_endpoint(api_sets, hidden_inputs("text"), "sets", "(model) -> {set name: count}")

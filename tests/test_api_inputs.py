@@ -85,6 +85,6 @@ def test_api_ingest_reports_warnings_and_refusals_by_file(served, tiny_clap_dir)
     out = client.predict(str(folder), "odd", str(tiny_clap_dir), api_name="/ingest")
     assert out["indexed"] == 1 and out["warnings"] == [{"file": str(folder / "silence.wav"),
                                                         "warning": "the audio is silent"}]
-    reasons = {f["path"]: f["reason"] for f in out["failed"]}
+    reasons = {f["file"]: f["reason"] for f in out["failed"]}
     assert reasons[str(folder / "blip.wav")].startswith("too short (2.0 ms")
     assert "outside" in reasons[str(folder / "escape.wav")]

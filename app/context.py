@@ -266,7 +266,11 @@ class AppContext:
                          [rows[p].get("category") or "demo" for p in paths])
 
     def caption_reference(self, emb) -> Reference:
-        """All built-in vocabulary captions embedded by `emb` (cached; text embedding is cheap)."""
+        """All built-in vocabulary captions embedded by `emb` (cached; none for an audio-only model)."""
+        from app.embedders.base import supports_text
+
+        if not supports_text(emb):
+            return Reference(np.zeros((0, emb.dim), np.float32), [], [], [])
         with self._lock:
             cached = self._captions.get(emb.name)
         if cached is not None:

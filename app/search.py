@@ -13,6 +13,7 @@ import numpy as np
 
 from app.audio import Audio, load_audio, prepare_waveform
 from app.bootstrap import ensure_vocab
+from app.embedders.base import require_text
 from app.indexing import file_sha256
 from app.store import collection_name, model_slug
 
@@ -71,6 +72,7 @@ def query_audio_vector(embedder, audio: Any) -> np.ndarray:
 # --- store searches ------------------------------------------------------------
 def search_text(store, embedder, text: str, k: int = 10, set_name: str | None = None) -> list[dict]:
     """Text -> audio: the k clips whose embeddings are closest to the text's."""
+    require_text(embedder)
     text, k = _check_text(text), _check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
@@ -134,6 +136,7 @@ def search_hybrid(store, embedder, query: str, k: int = 10, set_name: str | None
     Each result also carries `dense_rank`, `keyword_rank` (None when absent from that
     list), `dense_score` (cosine, if in the dense list) and `score` = the fused RRF score.
     """
+    require_text(embedder)
     query, k = _check_text(query), _check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
@@ -158,6 +161,7 @@ def caption_audio(store, embedder, audio: Any, k: int = 10, extra_lines: list[st
     `extra_lines` are embedded on the fly (not stored) and merged into the ranking.
     Items: `{"text", "score", "kind": "caption"|"tag", "source": "vocab"|"user"}`.
     """
+    require_text(embedder)
     k = _check_k(k)
     vector = query_audio_vector(embedder, audio)
     ensure_vocab(embedder, store)
@@ -178,6 +182,7 @@ def caption_audio(store, embedder, audio: Any, k: int = 10, extra_lines: list[st
 # --- ad-hoc ranking (no store) -------------------------------------------------
 def rank_texts(embedder, audio: Any, texts: Sequence[str]) -> list[dict]:
     """Score typed texts against one clip: `[{"text", "score"}]` best first."""
+    require_text(embedder)
     lines = list(dict.fromkeys(t.strip() for t in texts if isinstance(t, str) and t.strip()))
     if not lines:
         raise ValueError("no texts to rank: type at least one non-empty line")
@@ -191,6 +196,7 @@ def rank_audio_files(embedder, text: str, paths: Sequence[str | Path]) -> list[d
     Unreadable files do not stop the ranking: they come last with `score=None` and an
     `error` saying why.
     """
+    require_text(embedder)
     text = _check_text(text)
     if not paths:
         raise ValueError("no audio files to rank: upload at least one")

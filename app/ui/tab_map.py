@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from app.context import AppContext
+from app.embedders import model_has_text
 from app.plots.embedding import empty_figure
 from app.plots.maps import MapData, map_figure, metrics_table
 from app.settings import DEMO_SET, VOCAB_SET
@@ -318,6 +319,7 @@ class MapService:
 
         method = normalize_method(method)
         report = report or (lambda *_: None)
+        with_captions = with_captions and model_has_text(model)  # audio-only models: no caption points
         self._ensure_indexed(model, set_name, with_captions, report)
         keys, X, payloads = self.audio(model, set_name)
         t_keys, T, texts = self.captions(model) if with_captions else ([], X[:0], [])

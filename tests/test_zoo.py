@@ -249,3 +249,19 @@ def _random_msclap_weights(tmp_path):
     path = tmp_path / "CLAP_weights_2023.pth"
     torch.save({"model": clap.state_dict()}, path)
     return str(path)
+
+
+def test_models_file_default_places_and_bad_file_at_startup(tmp_path, monkeypatch, capsys, models_file):
+    from app.__main__ import main
+    from app.embedders import models_file as mf
+
+    (tmp_path / "models.toml").write_text('[models.from-data-dir]\nfamily = "pe-audio"\nsource = "a/b"\n')
+    monkeypatch.setenv("AEB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("AEB_MODELS_FILE", raising=False)
+    monkeypatch.setattr(mf, "_USER", None)  # read again from the default places
+    assert resolve("from-data-dir").source == "a/b"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[models.x]\nfamily = "hf-audio"\nsource = "a/b"\noptions = { layers = 3 }\n')
+    assert main(["--models-file", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "bad.toml: model 'x': option 'layers' does not apply" in err

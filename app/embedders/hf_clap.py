@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.audio import fixed_windows
-from app.embedders.base import Embedder, EmbedderInfo, l2_normalize
+from app.embedders.base import Embedder, EmbedderInfo, pool_windows
 from app.embedders.hub import offline_first
 
 CLAP_SAMPLE_RATE = 48_000
@@ -69,16 +68,8 @@ class HFClapEmbedder(Embedder):
     def _embed_waveforms(self, waves: list[np.ndarray]) -> np.ndarray:
         if self.fused:
             return self._features(waves)
-        # Each clip -> its windows; embed all windows in one batch, then pool per clip.
-        windows, owner = [], []
-        for i, wave in enumerate(waves):
-            chunks = fixed_windows(wave, self.window)
-            windows.extend(chunks)
-            owner.extend([i] * len(chunks))
-        per_window = l2_normalize(self._features(windows))
-        owner_arr = np.asarray(owner)
-        pooled = [per_window[owner_arr == i].mean(axis=0) for i in range(len(waves))]
-        return np.stack(pooled)
+        # consecutive windows of at most 10 s: the processor never crops, so nothing is random
+        return pool_windows(waves, self.window, self._features, self.batch_size)
 
     def _features(self, waves: list[np.ndarray]) -> np.ndarray:
         import torch

@@ -265,3 +265,20 @@ def test_models_file_default_places_and_bad_file_at_startup(tmp_path, monkeypatc
     assert main(["--models-file", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "bad.toml: model 'x': option 'layers' does not apply" in err
+
+
+def test_family_detected_from_directory_files(tmp_path, pe_dir, monkeypatch):
+    import json
+
+    msclap_dir, muq_dir, bad = tmp_path / "msclap", tmp_path / "muq", tmp_path / "bad"
+    for d in (msclap_dir, muq_dir, bad):
+        d.mkdir()
+    (msclap_dir / "CLAP_weights_2022.pth").write_bytes(b"")
+    (muq_dir / "config.json").write_text(json.dumps({"mulan": {}, "audio_model": {}, "text_model": {}}))
+    (bad / "config.json").write_text("[1, 2]")
+    assert [resolve(str(d)).family for d in (msclap_dir, muq_dir, pe_dir)] == ["ms-clap", "muq-mulan", "pe-audio"]
+    with pytest.raises(ValueError, match="not a JSON object"):
+        resolve(str(bad))
+    monkeypatch.setitem(sys.modules, "msclap", None)
+    with pytest.raises(ModelUnavailableError, match="pip install msclap"):
+        load_embedder(str(msclap_dir))

@@ -30,6 +30,16 @@ def import_msclap():
     return msclap
 
 
+def _cached_weights(repo_id: str, filename: str) -> str | None:
+    """The weights file from the local HF cache, or None when it is not there."""
+    from huggingface_hub import hf_hub_download
+
+    try:
+        return hf_hub_download(repo_id, filename, local_files_only=True)
+    except Exception:  # noqa: BLE001 - any cache miss (not found, offline, bad repo id) means "not cached"
+        return None
+
+
 class MSClapEmbedder(Embedder):
     """Embedder over an `msclap.CLAP` wrapper (its `clap` module and tokenizer)."""
 
@@ -58,12 +68,14 @@ class MSClapEmbedder(Embedder):
                 raise ModelUnavailableError(f"model '{spec.name}': {path} has no {weights.name} "
                                             f"(msclap weights files: {', '.join(MSCLAP_WEIGHTS)})")
             model_fp: str | None = str(weights)
-        elif hub_offline() or not hub_reachable():
-            raise ModelUnavailableError(
-                f"Microsoft CLAP '{spec.name}' needs its weights from the hub ({spec.source}), which is not reachable; "
-                f"download CLAP_weights_{version}.pth where it is and pass its directory as --model")
         else:
-            model_fp = None  # msclap downloads it with hf_hub_download
+            model_fp = _cached_weights(spec.source, f"CLAP_weights_{version}.pth")
+            if model_fp is None and (hub_offline() or not hub_reachable()):
+                raise ModelUnavailableError(
+                    f"Microsoft CLAP '{spec.name}': CLAP_weights_{version}.pth is not in the local Hugging Face cache "
+                    f"and the hub ({spec.source}) is not reachable; download it where it is and pass its directory "
+                    "as --model")
+            # model_fp None: msclap downloads the weights itself (hf_hub_download)
         try:
             wrapper = msclap.CLAP(model_fp=model_fp, version=version, use_cuda=False)
         except OSError as exc:  # the text encoder (BERT / GPT-2) comes from the HF hub or cache

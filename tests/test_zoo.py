@@ -282,3 +282,10 @@ def test_family_detected_from_directory_files(tmp_path, pe_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "msclap", None)
     with pytest.raises(ModelUnavailableError, match="pip install msclap"):
         load_embedder(str(msclap_dir))
+
+
+def test_pickers_mark_audio_only_models():
+    from app.embedders.registry import model_label
+
+    assert model_label("mert-v1-95m") == "mert-v1-95m · audio only"
+    assert model_label("mini-clap") == "mini-clap" and model_label("no-such-model") == "no-such-model"

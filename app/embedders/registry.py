@@ -98,6 +98,14 @@ def model_has_text(name_or_path: str) -> bool:
     return resolve(name_or_path).has_text
 
 
+def model_label(name_or_path: str) -> str:
+    """How a model is shown in a picker: its name, marked when it has no text tower."""
+    try:
+        return name_or_path if model_has_text(name_or_path) else f"{name_or_path} · audio only"
+    except ValueError:  # unknown or unreadable: shown as is, loading it explains
+        return name_or_path
+
+
 _CACHE: dict[tuple[str, str], Embedder] = {}
 _LOCK = threading.Lock()
 

@@ -289,3 +289,13 @@ def test_pickers_mark_audio_only_models():
 
     assert model_label("mert-v1-95m") == "mert-v1-95m · audio only"
     assert model_label("mini-clap") == "mini-clap" and model_label("no-such-model") == "no-such-model"
+
+
+def test_bf16_agrees_with_fp32_for_pe_audio_and_encoders(pe_dir, encoder_dir):
+    _, enc = encoder_dir
+    for path, rate in ((pe_dir, 48000), (enc, 16000)):
+        waves = [tone(440, 3.0, rate), noise(4.0, rate, seed=5)]
+        fp32 = load_embedder(str(path)).embed_audio(waves)
+        bf16_emb = load_embedder(str(path), precision="bf16")
+        assert bf16_emb.info().precision == "bf16"
+        assert np.all(_cosines(fp32, bf16_emb.embed_audio(waves)) > 0.98)

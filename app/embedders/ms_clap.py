@@ -16,9 +16,10 @@ import numpy as np
 
 from app.embedders.base import Embedder, EmbedderInfo, ModelUnavailableError, pool_windows, repeat_pad
 from app.embedders.detect import MSCLAP_WEIGHTS, msclap_version
+from app.embedders.families import FAMILIES
 from app.embedders.hub import hub_offline, hub_reachable
 
-INSTALL = "pip install msclap"
+INSTALL = FAMILIES["ms-clap"].install
 
 
 def import_msclap():

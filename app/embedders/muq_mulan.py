@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from app.embedders.base import Embedder, EmbedderInfo, ModelUnavailableError, pool_windows, repeat_pad
+from app.embedders.families import FAMILIES
 from app.embedders.hub import offline_first
 
-INSTALL = "pip install muq"
+INSTALL = FAMILIES["muq-mulan"].install
 
 
 def import_muq():

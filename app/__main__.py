@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_flags(p)
     p.add_argument("--model", action="append", default=None,
                    help="model name or checkpoint dir; repeat for several (default: mini-clap, mini-slap)")
+    p.add_argument("--models-file", type=Path, default=None,
+                   help="TOML file registering your own models (default: $AEB_MODELS_FILE, data/models.toml, models.toml)")
     p.add_argument("--precision", choices=("fp32", "bf16"), default=None, help="CPU inference precision")
     p.add_argument("--library-root", action="append", type=Path, default=None,
                    help="folder the browser may index and play from; repeat for several")
@@ -69,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args)
+        from app.embedders.models_file import use_models_file, user_models
+
+        if args.models_file:
+            use_models_file(args.models_file)
+        else:
+            user_models()  # read the default models file now: a bad file fails here, in one line
         check_settings(settings)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-from app.embedders.base import Embedder
+from app.embedders.base import Embedder, require_text, supports_text
 from app.indexing import (IngestConfig, Progress, collection_for, ingest_paths, scan_audio_files, stored_ids,
                           text_id)
 from app.settings import DEMO_DIR, DEMO_SET, VOCAB_DIR, VOCAB_SET
@@ -31,6 +31,7 @@ def ingest_captions(lines: Iterable[str], embedder: Embedder, store: VectorStore
     """Embed text lines into the caption collection; returns how many were new."""
     if kind not in ("caption", "tag"):
         raise ValueError(f"kind must be 'caption' or 'tag', not {kind!r}")
+    require_text(embedder)
     texts = list(dict.fromkeys(s.strip() for s in lines if s and s.strip()))
     name = collection_for(store, embedder, "captions")
     ids = [text_id(t) for t in texts]
@@ -49,7 +50,12 @@ def ingest_captions(lines: Iterable[str], embedder: Embedder, store: VectorStore
 
 
 def ensure_vocab(embedder: Embedder, store: VectorStore, vocab_dir: str | Path | None = None) -> int:
-    """Ingest the built-in captions.txt / tags.txt for this model once; cheap afterwards."""
+    """Ingest the built-in captions.txt / tags.txt for this model once; cheap afterwards.
+
+    An audio-only model has no text tower: nothing to index, returns 0.
+    """
+    if not supports_text(embedder):
+        return 0
     vocab_dir = Path(vocab_dir or VOCAB_DIR)  # looked up at call time so tests can point elsewhere
     sources = [(vocab_dir / "captions.txt", "caption"), (vocab_dir / "tags.txt", "tag")]
     lines = {kind: read_lines(path) for path, kind in sources if path.is_file()}

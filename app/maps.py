@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from app.embedders import model_has_text
 from app.collections import collection_of, model_key
 from app.media import audio_url
 from app.plots.maps import MapData
@@ -105,6 +106,7 @@ class MapService:
 
         method = normalize_method(method)
         report = report or (lambda *_: None)
+        with_captions = with_captions and model_has_text(model)  # audio-only models: no caption points
         self._ensure_indexed(model, set_name, with_captions, report)
         keys, X, payloads = self.audio(model, set_name)
         t_keys, T, texts = self.captions(model) if with_captions else ([], X[:0], [])

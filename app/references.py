@@ -113,8 +113,12 @@ class ReferenceData:
         """Every built-in vocabulary caption with its vector for `emb`, in captions.txt order (cached).
 
         Vectors come from the caption collection, where the bootstrap stored them; only lines
-        the store lacks (store down, bootstrap off) are embedded here.
+        the store lacks (store down, bootstrap off) are embedded here. None for an audio-only model.
         """
+        from app.embedders.base import supports_text
+
+        if not supports_text(emb):
+            return Reference(np.zeros((0, emb.dim), np.float32), [], [], [])
         with self._lock:
             cached = self._captions.get(emb.name)
         if cached is not None:

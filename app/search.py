@@ -14,7 +14,7 @@ import numpy as np
 from app.analysis.similarity import top_k
 from app.audio import Audio, load_audio, prepare_waveform
 from app.collections import Kind, collection_of
-from app.embedders.base import Embedder
+from app.embedders.base import Embedder, require_text
 from app.indexing import file_sha256
 from app.references import Reference
 from app.settings import DEMO_SET
@@ -82,6 +82,7 @@ def query_audio_vector(embedder: Embedder, audio: Any) -> np.ndarray:
 def search_text(store: VectorStore, embedder: Embedder, text: str, k: int = 10,
                 set_name: str | None = None) -> list[dict]:
     """Text -> audio: the k clips whose embeddings are closest to the text's."""
+    require_text(embedder)
     text, k = _check_text(text), check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
@@ -145,6 +146,7 @@ def search_hybrid(store: VectorStore, embedder: Embedder, query: str, k: int = 1
     Each result also carries `dense_rank`, `keyword_rank` (None when absent from that
     list), `dense_score` (cosine, if in the dense list) and `score` = the fused RRF score.
     """
+    require_text(embedder)
     query, k = _check_text(query), check_k(k)
     name = _collection(store, embedder, "audio")
     if name is None:
@@ -171,6 +173,7 @@ def caption_audio(store: VectorStore, embedder: Embedder, audio: Any, k: int = 1
     merged into the ranking.
     Items: `{"text", "score", "kind": "caption"|"tag", "source": "vocab"|"user"}`.
     """
+    require_text(embedder)
     k = check_k(k)
     vector = query_audio_vector(embedder, audio)
     name = _collection(store, embedder, "captions")
@@ -200,6 +203,7 @@ def rank_reference(ref: Reference, embedder: Embedder, text: str, k: int = 10) -
 
 def rank_texts(embedder: Embedder, audio: Any, texts: Sequence[str]) -> list[dict]:
     """Score typed texts against one clip: `[{"text", "score"}]` best first."""
+    require_text(embedder)
     lines = list(dict.fromkeys(t.strip() for t in texts if isinstance(t, str) and t.strip()))
     if not lines:
         raise ValueError("no texts to rank: type at least one non-empty line")
@@ -213,6 +217,7 @@ def rank_audio_files(embedder: Embedder, text: str, paths: Sequence[str | Path])
     Unreadable files do not stop the ranking: they come last with `score=None` and an
     `error` saying why.
     """
+    require_text(embedder)
     text = _check_text(text)
     if not paths:
         raise ValueError("no audio files to rank: upload at least one")

@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m ingest", description="Index audio files (or caption lines) into the vector store.")
     p.add_argument("paths", nargs="*", help="audio files or folders (scanned recursively)")
     p.add_argument("--model", action="append", required=True, help="registry name or model dir; repeat for several")
+    p.add_argument("--models-file", type=Path, default=None, help="TOML file registering your own models (README)")
     p.add_argument("--set", dest="set_name", default=None, help="set name stored with each item (default: library)")
     p.add_argument("--captions", type=Path, help="text file, one caption per line: fill the caption collection")
     p.add_argument("--kind", choices=("caption", "tag"), default="caption", help="kind of the --captions lines")
@@ -76,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     store = None
     try:
+        if args.models_file is not None:
+            from app.embedders.models_file import use_models_file
+
+            use_models_file(args.models_file)
         for name in args.model:  # cheap name check before opening anything
             _check_model_name(name, resolve, UnknownModelError)
         settings = Settings().with_flags(**store_flags(args), qdrant_api_key=args.api_key)

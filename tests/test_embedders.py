@@ -40,7 +40,7 @@ def test_dir_without_model_is_rejected(tmp_path):
     with pytest.raises(UnknownModelError, match="no config.json"):
         resolve(str(tmp_path))
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert"}))
-    with pytest.raises(UnknownModelError, match="neither a CLAP nor a mini model"):
+    with pytest.raises(UnknownModelError, match="holds no model this browser knows"):
         resolve(str(tmp_path))
 
 

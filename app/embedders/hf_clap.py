@@ -8,14 +8,11 @@ fusion path on the whole clip, with the processor's random crop choice seeded.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from app.audio import fixed_windows
 from app.constants import CLAP_SAMPLE_RATE
-from app.embedders.base import Embedder, EmbedderInfo, ModelUnavailableError, l2_normalize
+from app.embedders.base import Embedder, EmbedderInfo, pool_windows
+from app.embedders.hub import offline_first
 
 FUSION_SEED = 0  # fixed so the fusion path's random crops repeat exactly
 
@@ -44,53 +41,35 @@ class HFClapEmbedder(Embedder):
         self.dim = int(model.config.projection_dim)
 
     @classmethod
-    def from_pretrained(cls, id_or_dir: str, name: str | None = None, precision: str = "fp32") -> "HFClapEmbedder":
-        """Load a checkpoint from a local dir, the local HF cache, or the hub when reachable.
-
-        The local cache is tried first; the hub only when a quick DNS probe says it
-        is reachable, so an offline machine fails in a second, not after retries.
-        """
+    def from_pretrained(cls, id_or_dir: str, name: str | None = None, precision: str = "fp32",
+                        licence: str = "") -> "HFClapEmbedder":
+        """Load a checkpoint from a local dir, the local HF cache, or the hub when reachable."""
         from transformers import ClapModel, ClapProcessor
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        is_dir = Path(id_or_dir).is_dir()
-        attempts = [True] if is_dir or hub_offline() else [True, False]
-        error: Exception | None = None
-        for local_only in attempts:
-            if not local_only and not hub_reachable():
-                break
-            try:
-                model = ClapModel.from_pretrained(id_or_dir, local_files_only=local_only)
-                processor = ClapProcessor.from_pretrained(id_or_dir, local_files_only=local_only)
-                return cls(model, processor, name or id_or_dir, id_or_dir, precision)
-            except (OSError, ValueError) as exc:
-                error = exc
-        where = "this directory" if is_dir else "the local Hugging Face cache, and the hub is not reachable"
-        raise ModelUnavailableError(
-            f"CLAP checkpoint '{id_or_dir}' could not be loaded from {where}"
-            f"{f' ({type(error).__name__})' if error else ''}; download it where the hub is reachable, "
-            "save it with ClapModel/ClapProcessor.save_pretrained, and pass that directory as --model")
+        def load(local_only: bool) -> "HFClapEmbedder":
+            model = ClapModel.from_pretrained(id_or_dir, local_files_only=local_only)
+            processor = ClapProcessor.from_pretrained(id_or_dir, local_files_only=local_only)
+            return cls(model, processor, name or id_or_dir, id_or_dir, precision)
+
+        emb = offline_first("CLAP checkpoint", id_or_dir, load,
+                            "save it with ClapModel/ClapProcessor.save_pretrained")
+        emb.licence = licence
+        return emb
+
+    @classmethod
+    def from_spec(cls, spec, precision: str = "fp32") -> "HFClapEmbedder":
+        """Build from a registry `ModelSpec` (the loader's one entry point per family)."""
+        return cls.from_pretrained(spec.source, spec.name, precision, spec.licence)
 
     def info(self) -> EmbedderInfo:
-        params = sum(p.numel() for p in self.model.parameters())
-        return EmbedderInfo(self.name, self.family, self.dim, self.sample_rate, params,
-                            "cpu", self.precision, self.source, dict(self.last_timings_ms))
+        return self._info(sum(p.numel() for p in self.model.parameters()), self.precision)
 
     # --- audio --------------------------------------------------------------
     def _embed_waveforms(self, waves: list[np.ndarray]) -> np.ndarray:
         if self.fused:
             return self._features(waves)
-        # Each clip -> its windows; embed all windows in one batch, then pool per clip.
-        windows, owner = [], []
-        for i, wave in enumerate(waves):
-            chunks = fixed_windows(wave, self.window)
-            windows.extend(chunks)
-            owner.extend([i] * len(chunks))
-        per_window = l2_normalize(self._features(windows))
-        owner_arr = np.asarray(owner)
-        pooled = [per_window[owner_arr == i].mean(axis=0) for i in range(len(waves))]
-        return np.stack(pooled)
+        # consecutive windows of at most 10 s: the processor never crops, so nothing is random
+        return pool_windows(waves, self.window, self._features, self.batch_size)
 
     def _features(self, waves: list[np.ndarray]) -> np.ndarray:
         import torch
@@ -123,19 +102,3 @@ def _as_array(out) -> np.ndarray:
     """transformers 5 returns an output object (embedding in `.pooler_output`); 4.x a tensor."""
     tensor = getattr(out, "pooler_output", out)
     return tensor.float().cpu().numpy()
-
-
-def hub_reachable(host: str = "huggingface.co", timeout: float = 2.0) -> bool:
-    """A quick DNS + TCP probe of the hub (no HTTP request is made)."""
-    import socket
-
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def hub_offline() -> bool:
-    """Whether the HF hub is switched off for this process (HF_HUB_OFFLINE=1)."""
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"}

@@ -120,8 +120,11 @@ def hidden_inputs(*specs: str) -> list[gr.components.Component]:
 
 def model_dropdown(ctx: AppContext, label: str = "Model", value: str | None = None) -> gr.Dropdown:
     """The model picker: configured models first (no free text: a path would load any dir)."""
-    return gr.Dropdown(choices=ctx.model_choices(), value=value or ctx.default_model, label=label,
-                       info="loads on first use (a few seconds)")
+    from app.embedders.registry import model_label  # audio-only models are marked in every picker
+
+    return gr.Dropdown(choices=[(model_label(m), m) for m in ctx.model_choices()], value=value or ctx.default_model,
+                       label=label,
+                       info="loads on first use (a few seconds); \"audio only\" models have no text tower")
 
 
 def audio_input(label: str = "Audio (upload or record)") -> gr.Audio:

@@ -226,3 +226,4 @@ def _selection_frame(data: MapData | None, keys: list[str]) -> pd.DataFrame:
                          "path": data.paths[i]})
     columns = [c for c in SELECTION_COLUMNS if c != "caption" or any(r["caption"] for r in rows)]
     return pd.DataFrame(rows, columns=columns)  # no empty caption column squeezing the others
+

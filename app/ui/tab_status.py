@@ -1,7 +1,8 @@
-"""Status: loaded models, last embedding times, process memory, store backend and sizes.
+"""Status: the model zoo (family, dimension, rate, licence, text support), loaded models,
+last embedding times, process memory, store backend and sizes.
 
-Reading status never loads a model. API: `/models` -> available models with info for the
-loaded ones.
+Reading status never loads a model: what the registry knows is shown for every model,
+what only a loaded model knows (parameters, timings) once it is loaded. API: `/models`.
 """
 from __future__ import annotations
 
@@ -34,42 +35,51 @@ def process_memory() -> dict[str, float]:
     return out
 
 
+def _row(name: str, spec, emb, configured: bool) -> dict:
+    """One model: the registry's facts, overridden by the loaded model's own where it is loaded."""
+    facts = spec.as_row() if spec is not None else {}
+    info = asdict(emb.info()) if emb is not None else None
+    if info is not None:
+        facts.update(family=info["family"], dim=info["dim"], sample_rate=info["sample_rate"],
+                     has_text=info["has_text"], licence=info["licence"] or facts.get("licence", ""))
+    return {"name": name, "configured": configured, "loaded": emb is not None, **facts, "info": info}
+
+
 def models_status(ctx: AppContext) -> list[dict]:
-    """Every selectable model: configured?, loaded?, and its EmbedderInfo once loaded."""
+    """Every selectable model: family, dim, sample_rate, licence, has_text, configured?, loaded?, info."""
     from app.embedders import loaded_embedders, resolve
 
     loaded = {e.name: e for e in loaded_embedders()}
     rows, seen = [], set()
     for choice in ctx.model_choices():
         try:
-            key = resolve(choice).name
+            spec = resolve(choice)
         except ValueError as exc:  # a configured name that does not exist
             rows.append({"name": choice, "configured": True, "loaded": False, "error": str(exc), "info": None})
             continue
-        emb = loaded.get(key)
-        seen.add(key)
-        rows.append({"name": choice, "configured": choice in ctx.settings.models, "loaded": emb is not None,
-                     "info": asdict(emb.info()) if emb is not None else None})
+        seen.add(spec.name)
+        rows.append(_row(choice, spec, loaded.get(spec.name), choice in ctx.settings.models))
     for key, emb in loaded.items():  # loaded some other way (e.g. by path)
         if key not in seen:
-            rows.append({"name": key, "configured": False, "loaded": True, "info": asdict(emb.info())})
+            rows.append(_row(key, None, emb, False))
     return rows
 
 
-MODEL_COLUMNS = ["model", "loaded", "family", "parameters", "dim", "rate (Hz)", "device", "precision",
+MODEL_COLUMNS = ["model", "family", "text", "dim", "rate (Hz)", "licence", "loaded", "parameters", "precision",
                  "last audio (ms)", "last text (ms)"]
 
 
 def models_frame(rows: list[dict]) -> pd.DataFrame:
-    """The loaded-models table."""
+    """The model zoo table: registry facts for every model, measurements for loaded ones."""
     def line(row: dict) -> dict:
         info = row.get("info") or {}
         times = info.get("last_timings_ms", {})
-        return {"model": row["name"], "loaded": "yes" if row["loaded"] else "no",
-                "family": info.get("family", ""),
+        text = "" if "has_text" not in row else ("yes" if row["has_text"] else "no (audio only)")
+        return {"model": row["name"], "family": row.get("family", ""), "text": text,
+                "dim": row.get("dim") or "", "rate (Hz)": row.get("sample_rate") or "",
+                "licence": row.get("licence", ""), "loaded": "yes" if row["loaded"] else "no",
                 "parameters": f"{info['parameters'] / 1e6:.1f} M" if info.get("parameters") else "",
-                "dim": info.get("dim", ""), "rate (Hz)": info.get("sample_rate", ""),
-                "device": info.get("device", ""), "precision": info.get("precision", ""),
+                "precision": info.get("precision", ""),
                 "last audio (ms)": round(times["audio"], 1) if "audio" in times else "",
                 "last text (ms)": round(times["text"], 1) if "text" in times else ""}
     return pd.DataFrame([line(r) for r in rows], columns=MODEL_COLUMNS)
@@ -107,7 +117,9 @@ def process_md(ctx: AppContext) -> str:
 def build(ctx: AppContext, tab: gr.Tab | None = None) -> None:
     """Lay out the Status tab; refreshes when `tab` is selected and on the button."""
     with gr.Row():
-        gr.Markdown("What this server has loaded and stored. Models load on first use in any tab.")
+        gr.Markdown("The model zoo (family, dimension, sample rate, licence, text tower) and what this server "
+                    "has loaded and stored. Models load on first use in any tab; audio-only models (no text "
+                    "tower) work in every audio→audio feature, text features explain why they are off.")
         refresh = gr.Button("↻ Refresh", scale=0, min_width=120)
     status = gr.Markdown(status_md("Press **Refresh** (or open this tab) to read the current state."))
     proc = gr.Markdown()
@@ -131,9 +143,10 @@ def build(ctx: AppContext, tab: gr.Tab | None = None) -> None:
         tab.select(read_status, None, outputs, api_visibility="private")
 
     def api_models() -> list[dict]:
-        """Available models: configured/loaded flags and, for loaded ones, their info."""
+        """Every model: family, dim, sample_rate, licence, has_text, configured/loaded flags, info once loaded."""
         return models_status(ctx)
 
     api_endpoint(api_models, hidden_inputs(), "models",
-                 "() -> [{name, configured, loaded, info: {name, family, dim, sample_rate, parameters, device, "
-                 "precision, source, last_timings_ms} | null}]")
+                 "() -> [{name, family, dim, sample_rate, licence, has_text, source, description, options, "
+                 "configured, loaded, info: {name, family, dim, sample_rate, parameters, device, precision, source, "
+                 "last_timings_ms, licence, has_text} | null}]")

@@ -49,6 +49,12 @@ def _src(s: Sample) -> str:
     return f"{s.package}:{s.path.split('/', 2)[2]}"
 
 
+def _by_label(ctx: Context, pool: tuple[Sample, ...]) -> Sample:
+    """Uniform over labels, then over that label's files (20 electronic blips must not outweigh one crow)."""
+    label = ctx.choice(sorted({s.label for s in pool}))
+    return ctx.choice([s for s in pool if s.label == label])
+
+
 def _pick_melodic(ctx: Context) -> Sample:
     """A freepats patch (2/3) or a one-shot instrument note (1/3)."""
     patches = [s for s in _samples(ctx, "patch") if PROGRAMS[s.key].family != "sound effects"]
@@ -159,7 +165,7 @@ def _loop_audio(ctx: Context, s: Sample) -> np.ndarray:
 def real_loop_clip(ctx: Context) -> Clip:
     """A recorded loop (breakbeat, tabla, bass line, strings...), sometimes two layered."""
     loops = _samples(ctx, "loop")
-    s = ctx.choice(loops)
+    s = _by_label(ctx, loops)
     audio = _loop_audio(ctx, s)
     labels = {"sound": s.label, "kind": "loop", "loop_group": s.group, "recorded": "yes"}
     label, key = s.label, f"loop:{s.label}"
@@ -174,7 +180,7 @@ def real_loop_clip(ctx: Context) -> Clip:
 
 def real_sound_clip(ctx: Context) -> Clip:
     """A recorded sound effect (ambience, bell, vinyl, robot voice, applause, ...), once or repeated."""
-    s = ctx.choice(_samples(ctx, "sound"))
+    s = _by_label(ctx, _samples(ctx, "sound"))
     x = _file(ctx, s)
     if ctx.chance(0.4):
         x = resample_by(x, ctx.uniform((0.85, 1.15)))

@@ -103,7 +103,8 @@ SONIC_PI_NAMES: dict[str, tuple[str, str, str]] = {
     "elec_bell": ("sound", "bell", "bell"), "elec_triangle": ("drum", "triangle", "percussion"),
     "elec_wood": ("drum", "woodblock", "percussion"), "elec_cymbal": ("drum", "crash cymbal", "drums"),
     "elec_fuzz_tom": ("drum", "tom", "drums"), "drum_roll": ("drum", "snare drum", "drums"),
-    "drum_cowbell": ("drum", "cowbell", "percussion"), "drum_cymbal_open": ("drum", "hi-hat", "drums"),
+    "drum_cowbell": ("drum", "cowbell", "percussion"), "drum_bass_hard": ("drum", "kick drum", "drums"),
+    "drum_bass_soft": ("drum", "kick drum", "drums"), "drum_cymbal_open": ("drum", "hi-hat", "drums"),
     "drum_cymbal_closed": ("drum", "hi-hat", "drums"), "drum_cymbal_pedal": ("drum", "hi-hat", "drums"),
     "drum_cymbal_hard": ("drum", "crash cymbal", "drums"), "drum_cymbal_soft": ("drum", "crash cymbal", "drums"),
     "vinyl_hiss": ("sound", "vinyl crackle", "sound effect"), "vinyl_backspin": ("sound", "vinyl scratch", "sound effect"),
@@ -194,6 +195,8 @@ def _sonic_pi(root: Path) -> list[Sample]:
             continue
         kind, label, group = spec
         key = -1
+        if stem.startswith("elec_") and kind == "sound" and piece_of(stem[5:]):  # electronic kicks, snares
+            kind, label, group = "drum", "", "drums"
         if kind == "drum":
             piece = piece_of(label or stem.replace("drum_", ""))
             label, key = (label or (piece[0] if piece else "")), (piece[1] if piece else -1)

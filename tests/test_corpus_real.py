@@ -16,7 +16,7 @@ import soundfile as sf
 from train.corpus import CorpusConfig, load_split, render_split
 from train.corpus.base import Context
 from train.corpus.config import RealSpec, SplitPolicy
-from train.corpus.fetch import PACKAGES_JSON, licence_of, package_record
+from train.corpus.fetch import PACKAGES_JSON, file_licence, licence_of, package_record
 from train.corpus.gus import read_patch
 from train.corpus.provenance import SOURCES_CSV, write_sources
 from train.corpus.real import REAL_MAKERS
@@ -119,6 +119,15 @@ def test_gus_patch_roundtrip(tmp_path: Path):
 def test_licence_from_copyright():
     assert licence_of("Files: *\nLicense: GPL-2+\n\nFiles: a\nLicense: CC0\n") == "GPL-2+, CC0"
     assert licence_of("This is free software under the GNU General Public License v2") == "GPL"
+
+
+def test_per_file_licence_from_dep5_paragraphs():
+    text = ("Files: *\nLicense: MIT\n\nFiles:\n drumkits/circAfrique.h2drumkit\nLicense: CC-BY-SA-3.0\n\n"
+            "Files: samples/loud_*.flac\nLicense: CC0\n")
+    assert file_licence(text, "usr/share/hydrogen/data/drumkits/circAfrique v4/a.wav") == "CC-BY-SA-3.0"
+    assert file_licence(text, "usr/share/hydrogen/data/drumkits/Other/a.wav") == "MIT"
+    assert file_licence(text, "usr/share/x/samples/loud_bang.flac") == "CC0"
+    assert file_licence("no paragraphs here", "a.wav") is None
 
 
 def test_catalog_labels_and_hold_out(tree: Path):

@@ -12,6 +12,7 @@ program and its libraries and lexicons, not recordings).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import shutil
@@ -45,6 +46,35 @@ def licence_of(copyright_text: str) -> str:
         return ", ".join(names)
     found = [short for phrase, short in _LICENSE_HINTS if phrase.lower() in copyright_text.lower()]
     return ", ".join(dict.fromkeys(found)) or "see copyright file"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _matches(pattern: str, relpath: str) -> bool:
+    """DEP-5 `Files:` pattern (source-tree path) against an installed path inside the package.
+    hydrogen kits are listed as `drumkits/<Kit>.h2drumkit` archives, installed as `<Kit...>/` folders."""
+    if pattern == "*":
+        return True
+    base = pattern.rsplit("/", 1)[-1]
+    if base.endswith(".h2drumkit"):
+        parts = relpath.split("/")
+        kit = parts[parts.index("drumkits") + 1] if "drumkits" in parts[:-1] else ""
+        return bool(kit) and _norm(kit).startswith(_norm(base[: -len(".h2drumkit")]))
+    return fnmatch.fnmatch(relpath, pattern) or fnmatch.fnmatch(relpath, f"*/{pattern}")
+
+
+def file_licence(copyright_text: str, relpath: str) -> str | None:
+    """Licence of one installed file from a DEP-5 copyright file (last matching `Files:`
+    paragraph wins, as the format says); None when the file is not machine-readable."""
+    found = None
+    for para in re.split(r"\n\s*\n", copyright_text):
+        files = re.search(r"^Files:(.*(?:\n[ \t]+.*)*)", para, flags=re.M)
+        licence = re.search(r"^License:[ \t]*(\S.*)$", para, flags=re.M)
+        if files and licence and any(_matches(p, relpath) for p in files.group(1).split()):
+            found = licence.group(1).strip()
+    return found
 
 
 def _deb_version(deb: Path) -> str:

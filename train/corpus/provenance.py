@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .festival import HELD_OUT_VOICES, VOICE_BY_NAME, load_pool
 from .festival_text import TRAIN_SLOTS
-from .fetch import load_packages
+from .fetch import file_licence, load_packages
 from .real_catalog import catalog, is_held_out
 
 SOURCES_CSV = "real_sources.csv"
@@ -19,10 +19,14 @@ COLUMNS = ("path", "package", "version", "licence", "kind", "label", "use")
 def source_rows(root: str) -> list[dict]:
     """One row per recorded file (samples and synthesised speech-pool files)."""
     packages = load_packages(root)
+    texts = {name: (Path(root) / rec["copyright"]).read_text(encoding="utf-8", errors="replace")
+             if rec.get("copyright") else "" for name, rec in packages.items()}
     rows = []
     for s in catalog(root):
         rec = packages[s.package]
-        rows.append({"path": s.path, "package": s.package, "version": rec["version"], "licence": rec["licence"],
+        inside = s.path.split("/", 2)[2]  # path inside the package (usr/share/...)
+        licence = file_licence(texts[s.package], inside) or rec["licence"]
+        rows.append({"path": s.path, "package": s.package, "version": rec["version"], "licence": licence,
                      "kind": s.kind, "label": s.label, "use": "dev" if is_held_out(s) else "train"})
     for r in load_pool(root):
         voice = VOICE_BY_NAME[r["voice"]]

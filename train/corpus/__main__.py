@@ -1,4 +1,6 @@
-"""CLI: python -m train.corpus --out data/corpus --n-train 40000 --n-test 3000 --seed 0 --workers 2
+"""CLI: python -m train.corpus --out data/corpus --n-train 40000 --n-test 3000 --seed 0 --workers 2 [--real DIR]
+
+`--real DIR` mixes real recordings (fetched with `python -m train.corpus.fetch --out DIR`) into TRAIN.
 
 `--demo DIR` / `--vocab DIR` additionally (re)write the curated demo set and the caption/tag
 vocabulary (sample_data/demo, sample_data/vocab in the repository)."""
@@ -7,7 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
+from pathlib import Path
 
+from .config import CorpusConfig, RealSpec
 from .render import render_corpus
 
 
@@ -21,6 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="processes (use at most the core count)")
     p.add_argument("--demo", default=None, help="also write the demo set here (e.g. sample_data/demo)")
     p.add_argument("--vocab", default=None, help="also write captions.txt/tags.txt here (sample_data/vocab)")
+    p.add_argument("--real", default="", help="fetch folder of `python -m train.corpus.fetch` (real recordings "
+                   "in TRAIN; empty = synthetic only)")
+    p.add_argument("--real-share", type=float, default=RealSpec.share, help="fraction of TRAIN clips from real recordings")
     p.add_argument("--skip-corpus", action="store_true", help="only write --demo/--vocab")
     return p.parse_args(argv)
 
@@ -36,7 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.skip_corpus:
         return
     t0 = time.time()
-    summary = render_corpus(args.out, args.n_train, args.n_test, args.seed, args.workers)
+    cfg = replace(CorpusConfig(), real=RealSpec(root=str(Path(args.real).resolve()) if args.real else "",
+                                                 share=args.real_share))
+    summary = render_corpus(args.out, args.n_train, args.n_test, args.seed, args.workers, cfg)
     print(json.dumps({s: summary[s] for s in ("train", "test")}, indent=1))
     print(f"[corpus] done in {time.time() - t0:.1f}s -> {args.out}")
 

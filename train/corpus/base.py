@@ -22,6 +22,7 @@ class Clip:
     class_key: str
     source: str
     labels: dict[str, LabelValue] = field(default_factory=dict)
+    captioner: str = ""  # caption builder name; "" = the category's (real recordings have their own)
 
 
 @dataclass

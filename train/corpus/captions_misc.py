@@ -7,6 +7,7 @@ import numpy as np
 from .base import Clip
 from .captions import (PATTERN_WORDS, Writer, article, drums_captions, effect_phrases, instrument_captions,
                        instrument_name, percussion_captions, tidy)
+from .captions_real import REAL_BUILDERS
 from .config import MIN_CAPTIONS
 from .music import MOOD_BY_NAME
 from .synthetic import SOUND_CLASSES
@@ -91,7 +92,7 @@ def mixture_captions(w: Writer, labels: dict) -> list[str]:
             f"two instruments: {inst} and {other}", f"{mood} music for {inst} and {other}"]
 
 
-BUILDERS = {"instrument": instrument_captions, "drums": drums_captions, "percussion": percussion_captions,
+BUILDERS = {**REAL_BUILDERS, "real_speech": speech_captions, "instrument": instrument_captions, "drums": drums_captions, "percussion": percussion_captions,
             "speech": speech_captions, "synthetic": synthetic_captions, "silence": silence_captions,
             "mixture": mixture_captions}
 
@@ -99,7 +100,8 @@ BUILDERS = {"instrument": instrument_captions, "drums": drums_captions, "percuss
 def make_captions(clip: Clip, rng: np.random.Generator) -> list[str]:
     """5-8 distinct captions; one or two get an audible-effect phrase appended."""
     w = Writer(rng)
-    caps = [tidy(c) for c in BUILDERS[clip.category](w, clip.labels) if c and tidy(c)]
+    build = BUILDERS[clip.captioner or clip.category]
+    caps = [tidy(c) for c in build(w, clip.labels) if c and tidy(c)]
     caps = list(dict.fromkeys(caps))
     effects = effect_phrases(w, clip.labels)
     if effects and clip.category != "silence":

@@ -10,6 +10,8 @@ CLIP_SECONDS = 4.0
 SPLITS = ("train", "test")
 CATEGORIES = ("instrument", "drums", "percussion", "speech", "synthetic", "mixture", "silence")
 MIN_CAPTIONS = 5
+# categories of clips made from real recordings (TRAIN only; "loop" and "sound" are new)
+REAL_CATEGORIES = ("instrument", "drums", "percussion", "loop", "sound", "speech", "mixture")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,28 @@ class SplitPolicy:
 
 
 @dataclass(frozen=True)
+class RealSpec:
+    """Real recordings from the allowed Debian packages (`python -m train.corpus.fetch`).
+    `root` = that fetch folder ("" = synthetic only). Only TRAIN draws real clips, so the
+    synthetic TEST split stays comparable across corpus versions; the dev hold-out lives in
+    `real_catalog.py` / `festival.py` and is enforced there."""
+
+    root: str = ""
+    share: float = 0.42  # fraction of TRAIN clips made from real recordings
+    instrument: float = 0.28
+    drums: float = 0.12
+    percussion: float = 0.12
+    loop: float = 0.07
+    sound: float = 0.13
+    speech: float = 0.16
+    mixture: float = 0.12
+
+    def weights(self) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        raw = tuple(getattr(self, c) for c in REAL_CATEGORIES)
+        return REAL_CATEGORIES, tuple(w / sum(raw) for w in raw)
+
+
+@dataclass(frozen=True)
 class CorpusConfig:
     """Everything a split render needs."""
 
@@ -93,4 +117,5 @@ class CorpusConfig:
     mix: CategoryMix = field(default_factory=CategoryMix)
     effects: EffectSpec = field(default_factory=EffectSpec)
     split: SplitPolicy = field(default_factory=SplitPolicy)
+    real: RealSpec = field(default_factory=RealSpec)
     shard_size: int = 250

@@ -17,6 +17,7 @@ from .drums import drums_clip, percussion_clip
 from .effects import colour, finalize
 from .instruments import instrument_clip
 from .mixture import band_clip, duet_clip, mixture_clip
+from .real import REAL_MAKERS
 from .synthetic import silence_clip, synthetic_clip
 
 MAKERS: dict[str, Callable[[Context], Clip]] = {
@@ -44,6 +45,15 @@ def _category(rng: np.random.Generator, cfg: CorpusConfig) -> str:
     return names[int(rng.choice(len(names), p=weights))]
 
 
+def _real_category(rng: np.random.Generator, split: str, cfg: CorpusConfig) -> str | None:
+    """A real-recording category for a TRAIN clip drawn into the real share, else None.
+    TEST draws nothing here, so its random stream (and content) matches synthetic-only runs."""
+    if split != "train" or not cfg.real.root or rng.random() >= cfg.real.share:
+        return None
+    names, weights = cfg.real.weights()
+    return names[int(rng.choice(len(names), p=weights))]
+
+
 def _make_once(ctx: Context, category: str) -> Clip:
     """Render a clip; without espeak, speech falls back to synthetic and mixtures to music."""
     if not speech_ok():
@@ -68,7 +78,8 @@ def render_clip(seed: int, split: str, index: int, cfg: CorpusConfig) -> tuple[n
     """(audio float32 [n_samples], meta dict) for one clip of a split."""
     rng = clip_rng(seed, split, index)
     ctx = Context(rng, split, cfg)
-    clip = _make(ctx, _category(rng, cfg))
+    real = _real_category(rng, split, cfg)
+    clip = REAL_MAKERS[real](ctx) if real else _make(ctx, _category(rng, cfg))
     return finish_clip(ctx, clip, f"{split}-{index:06d}")
 
 

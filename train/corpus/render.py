@@ -58,7 +58,12 @@ def _stats(metas: list[dict], seconds: float) -> dict:
             "groups": dict(Counter(m["group"] for m in metas).most_common()),
             "labels": len({m["label"] for m in metas}), "class_keys": len({m["class_key"] for m in metas}),
             "sources": dict(Counter(m["labels"].get("soundfont", m["source"].split(":")[0])
-                                    for m in metas).most_common())}
+                                    for m in metas).most_common()),
+            "real_recordings": sum(m["labels"].get("recorded") == "yes" for m in metas),
+            "real_by_category": dict(Counter(m["category"] for m in metas
+                                             if m["labels"].get("recorded") == "yes").most_common()),
+            "packages": dict(Counter(p.split(":")[0] for m in metas for p in m["source"].split("|")
+                                     if m["labels"].get("recorded") == "yes").most_common())}
 
 
 def render_split(out_dir: Path, split: str, n: int, seed: int, workers: int, cfg: CorpusConfig,
@@ -109,6 +114,9 @@ def render_corpus(out_dir: str | Path, n_train: int = 40_000, n_test: int = 3_00
     summary = {"seed": seed, "sample_rate": cfg.clip.sample_rate, "seconds": cfg.clip.seconds,
                "soundfonts": {s: [f.name for f in split_soundfonts(s, held, allowed)] for s in ("train", "test")},
                "all_soundfonts": [f.name for f in available_soundfonts()], "config": asdict(cfg)}
+    if cfg.real.root:
+        from .provenance import write_sources
+        summary["real"] = write_sources(cfg.real.root, out)
     summary["train"] = render_split(out, "train", n_train, seed, workers, cfg)
     summary["test"] = render_split(out, "test", n_test, seed, workers, cfg, write_audio=True)
     (out / "corpus.json").write_text(json.dumps(summary, indent=1, default=str))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .captions import article
+from .captions_real import HIT_WORDS, SOUND_WORDS
 from .drums import GROOVES
 from .gm import DRUM_KITS, FAMILY_WORDS, PROGRAMS, percussion_labels
 from .music import MOODS
@@ -29,6 +30,10 @@ TEMPO_LINES = ("slow music", "fast music", "a slow tempo piece", "an upbeat fast
                "loud intense music", "music in a major key", "music in a minor key", "a slow sad song in a minor key",
                "a happy fast song in a major key", "calm ambient music", "a tense suspenseful soundtrack")
 SILENCE_LINES = ("silence", "no sound", "very faint room tone")
+FESTIVAL_LANGUAGES = ("Marathi", "Telugu", "Catalan")  # festvox languages espeak's table lacks
+HAND_DRUMS = ("tabla", "djembe", "cajon", "dundun drum")
+REAL_SOUNDS = ("vinyl scratch", "applause", "cheering crowd", "explosion", "gong", "bell", "phone ringing",
+               "robot voice", "door knock", "crow", "wind chimes", "metronome", "whoosh", "glitch")
 
 
 def caption_lines() -> list[str]:
@@ -48,7 +53,18 @@ def caption_lines() -> list[str]:
               "fast speech", "slow clear speech", "a synthetic text-to-speech voice"]
     lines += [c.label for c in SOUND_CLASSES] + [c.words[0] for c in SOUND_CLASSES]
     lines += list(EFFECT_LINES + MIX_LINES + TEMPO_LINES + SILENCE_LINES)
+    lines += real_lines()
     return list(dict.fromkeys(line.strip() for line in lines if line.strip()))
+
+
+def real_lines() -> list[str]:
+    """Names the real-recording clips teach that the synthetic tables lack (kept short: the app
+    embeds the whole vocabulary at start-up)."""
+    lines = [f"the sound of {article(words[0])}" for words in HIT_WORDS.values() if words[0] in HAND_DRUMS]
+    lines += [SOUND_WORDS[label][0] for label in REAL_SOUNDS]
+    for lang in FESTIVAL_LANGUAGES:
+        lines += [f"{lang} speech", f"a woman speaking {lang}", f"a man speaking {lang}"]
+    return lines
 
 
 def tag_lines() -> list[str]:
@@ -62,6 +78,7 @@ def tag_lines() -> list[str]:
     tags += [lang.name.lower() for lang in LANGUAGES]
     tags += ["speech", "male voice", "female voice", "whisper", "narration", "speech with music"]
     tags += [c.label for c in SOUND_CLASSES] + ["noise", "tone", "silence", "reverb", "lo-fi", "telephone"]
+    tags += list(HAND_DRUMS) + list(REAL_SOUNDS) + ["loop", "breakbeat"] + [lang.lower() for lang in FESTIVAL_LANGUAGES]
     return list(dict.fromkeys(t.strip() for t in tags if t.strip()))
 
 

@@ -51,7 +51,7 @@ def zoo_app(tmp_path_factory, tiny_clap_dir):
     models = (str(pe), str(enc), str(tiny_clap_dir))
     ctx = AppContext(Settings(store_dir=root / "store", models=models, library_roots=(lib,)),
                      demo_dir=demo, vocab_dir=vocab)
-    embedders = [ctx.embedder(m) for m in models[:2]]  # bootstraps vocab (PE only) and demo set (both)
+    embedders = [ctx.ensure_bootstrapped(m) for m in models[:2]]  # vocab (PE only) and demo set (both)
     report = ingest_paths([lib], embedders, ctx.store, IngestConfig(set_name="lib"))
     assert report.indexed == 5 and not report.failed
     yield ctx, root, str(pe), str(enc)
@@ -69,7 +69,7 @@ def test_bootstrap_skips_text_for_the_audio_only_model(zoo_app):
     enc_captions = collection_name(model_slug(enc), "captions")
     assert not store.has_collection(enc_captions) or store.count(enc_captions) == 0
     emb = ctx.embedder(enc)
-    assert ctx.caption_reference(emb).keys == [] and len(ctx.map_reference(emb).keys) == 4
+    assert ctx.references.caption_reference(emb).keys == [] and len(ctx.references.map_reference(emb).keys) == 4
 
 
 def test_search_audio_works_for_both_and_text_only_for_pe(zoo_app):

@@ -2,7 +2,8 @@
 
     python -m experiments list
     python -m experiments run NAME|all --model A [--model B] [--set demo | --manifest FILE]
-                          [--out DIR] [--json] [--max-clips N] [--full] [--html directory|cdn|none]
+                          [--out DIR] [--report FILE.md] [--json] [--max-clips N] [--full] [--speak N]
+                          [--html directory|cdn|none]
 
 Writes <out>/<name>.json, .csv, figures/ (PNG + HTML) and report.md; prints the readings
 (or, with --json, the results as JSON on stdout). Exit 2 with one line on bad input.
@@ -32,6 +33,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     src.add_argument("--set", default="demo", choices=["demo"], help="the labelled set (default demo)")
     src.add_argument("--manifest", help="a path,label[,caption,group] CSV instead of the demo set")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    run.add_argument("--report", type=Path, default=None,
+                     help="write the Markdown report here instead of <out>/report.md (links point into --out)")
     run.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     run.add_argument("--max-clips", type=int, default=None, help="evenly spaced subset of the set")
     run.add_argument("--full", action="store_true", help="resources: store curve up to 1M vectors (slow)")
@@ -45,13 +48,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def _progress_bar():
     from tqdm import tqdm
 
-    bar = tqdm(total=1, file=sys.stderr, leave=False, dynamic_ncols=True)
+    bar = tqdm(total=1, file=sys.stderr, leave=False, dynamic_ncols=True, mininterval=1.0)
 
     def report(done: int, total: int, message: str) -> None:
-        bar.total = max(total, 1)
-        bar.n = done
-        bar.set_description(message[:60])
-        bar.refresh()
+        if bar.total != max(total, 1):
+            bar.reset(total=max(total, 1))
+        bar.set_description(message[:60], refresh=False)
+        bar.update(done - bar.n)  # honours mininterval: no flood when stderr is a log file
     return bar, report
 
 
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bar.close()
     command = "python -m experiments " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    path = write_report(results, figures, args.out, command)
+    path = write_report(results, figures, args.out, command, args.report)
     if args.json:
         print(json.dumps([r.to_json() for r in results], indent=1))
     else:

@@ -70,14 +70,15 @@ def _cell(value) -> str:
     return str(value).replace("|", "/").replace("\n", " ")
 
 
-def section(result: Result, figures: dict[str, list[str]]) -> str:
-    """The Markdown section of one experiment."""
+def section(result: Result, figures: dict[str, list[str]], prefix: str = "") -> str:
+    """The Markdown section of one experiment; links are `prefix` + a path inside the output folder."""
     mod = module(result.experiment)
+    figures = {kind: [prefix + f for f in files] for kind, files in figures.items()}
     set_note = f"{result.n_clips} clips of the `{result.set_name}` set, " if result.n_clips else ""
     parts = [f"## {result.title}", f"_{result.question}_", "",
              f"Models: {', '.join(f'`{m}`' for m in result.models)} · {set_note}{result.seconds:.0f} s · "
-             f"raw rows: [`{result.experiment}.csv`]({result.experiment}.csv), "
-             f"[`{result.experiment}.json`]({result.experiment}.json)", "", "**Reading**", ""]
+             f"raw rows: [`{result.experiment}.csv`]({prefix}{result.experiment}.csv), "
+             f"[`{result.experiment}.json`]({prefix}{result.experiment}.json)", "", "**Reading**", ""]
     parts += [f"- {line}" for line in result.readings] or ["- (no reading: no rows)"]
     parts.append("")
     html = {Path(h).stem: h for h in figures.get("html", [])}
@@ -92,16 +93,22 @@ def section(result: Result, figures: dict[str, list[str]]) -> str:
 
 
 def write_report(results: Sequence[Result], figures: Sequence[dict[str, list[str]]], out_dir: Path,
-                 command: str) -> Path:
-    """report.md over all results (in the order run)."""
+                 command: str, report_path: Path | None = None) -> Path:
+    """The Markdown report over all results (in the order run): `out_dir`/report.md, or
+    `report_path` with its links pointing into `out_dir`."""
+    import os
+
+    path = Path(report_path) if report_path else out_dir / "report.md"
+    rel = os.path.relpath(out_dir.resolve(), path.parent.resolve())
+    prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
     models = list(dict.fromkeys(m for r in results for m in r.models))
     head = ["# Experiments", "",
             f"Models: {', '.join(f'`{m}`' for m in models)}. Regenerate with:", "", "```bash", command, "```", "",
             "Every number below is computed by the command above; the readings are generated from the "
             "numbers, not written by hand.", ""]
     toc = [f"- [{r.title}](#{_anchor(r.title)})" for r in results]
-    body = [section(r, f) for r, f in zip(results, figures)]
-    path = out_dir / "report.md"
+    body = [section(r, f, prefix) for r, f in zip(results, figures)]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(head + toc + [""] + body))
     return path
 

@@ -103,6 +103,9 @@ def write_png(chart: Chart, path: Path) -> bool:
             style = "-o" if chart.kind == "line" else "o"
             ax.plot(list(s.x), list(s.y), style, label=s.label, color=PALETTE[i % len(PALETTE)],
                     markersize=4 if chart.kind == "line" else 5, alpha=1.0 if chart.kind == "line" else 0.75)
+            if chart.kind == "scatter" and s.hover:  # a static map needs its labels written on it
+                for x, y, text in zip(s.x, s.y, s.hover):
+                    ax.annotate(text, (x, y), fontsize=6, xytext=(3, 2), textcoords="offset points")
     if chart.log_x:
         ax.set_xscale("log")
     if chart.log_y:

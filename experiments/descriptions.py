@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.analysis import metrics
-from experiments.charts import Chart, Series, series_by
+from experiments.charts import Chart, series_by
 from experiments.reading import models_of, num, one, per_model, pick
 
 NAME = "descriptions"

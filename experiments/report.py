@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import json
 import zipfile
 from pathlib import Path
@@ -17,6 +18,18 @@ from experiments.charts import Chart, write_html, write_png
 from experiments.core import Result, module
 
 MAX_TABLE_ROWS = 40
+METHOD = (
+    "How to read it:",
+    "- **Drift** is 1 - cosine between a clip's embedding after a change and before it (0 = unchanged). "
+    "Changed clips go through the app's own audio path (`app/audio.py` resampling) and the model's own "
+    "preprocessing (`Embedder.embed_audio`), exactly as an uploaded file would.",
+    "- **Zero-shot accuracy**: each clip is classified as its most similar label text (the demo set's label is "
+    "a clip's first tag, e.g. `grand piano`, `italian speech`, `siren`; labels are prompt-ensembled as in "
+    "`app/analysis/zeroshot.py`). **R@10**: caption -> audio retrieval. Metrics come from "
+    "`app/analysis/metrics.py`.",
+    "- Timings are wall-clock on the machine named in the resources rows; on a shared CPU they are noisy, so "
+    "compare shapes of curves rather than single values.",
+)
 
 
 def figures_of(result: Result) -> list[Chart]:
@@ -32,7 +45,7 @@ def write_result(result: Result, out_dir: Path, html: str = "directory") -> dict
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(exist_ok=True)
     for chart in figures_of(result):
-        stem = f"{result.experiment}-{chart.name}"
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{result.experiment}-{chart.name}").strip("-")[:90]
         if write_png(chart, fig_dir / f"{stem}.png"):
             figures["png"].append(f"figures/{stem}.png")
         if html != "none":
@@ -105,7 +118,7 @@ def write_report(results: Sequence[Result], figures: Sequence[dict[str, list[str
     head = ["# Experiments", "",
             f"Models: {', '.join(f'`{m}`' for m in models)}. Regenerate with:", "", "```bash", command, "```", "",
             "Every number below is computed by the command above; the readings are generated from the "
-            "numbers, not written by hand.", ""]
+            "numbers, not written by hand.", "", *METHOD, ""]
     toc = [f"- [{r.title}](#{_anchor(r.title)})" for r in results]
     body = [section(r, f, prefix) for r, f in zip(results, figures)]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.analysis import probes
+from app.analysis.similarity import pca_2d
 from app.audio import resample
 from app.embedders.base import l2_normalize
-from experiments.charts import Chart, Series, series_by
+from experiments.charts import Chart, series_by
 from experiments.reading import models_of, num, one, per_model, pick
 
 NAME = "signals"
@@ -80,15 +81,18 @@ def run(session) -> list[dict]:
         waves = [resample(p.make(), p.rate, emb.sample_rate) for p in PROBES]
         probe_emb = emb.embed_audio(waves)
         silence = probe_emb[[p.name for p in PROBES].index("silence")]
-        for probe, vec, wave in zip(PROBES, probe_emb, waves):
+        # a 2-D PCA fitted on the set's clips; probes and category centres are projected into it
+        _, xy = pca_2d(audio, np.concatenate([probe_emb, centroids]))
+        for probe, vec, wave, (x, y) in zip(PROBES, probe_emb, waves, xy):
             rows.append(_row(model, probe.name, probe.kind, vec, centroids, names, vocab, texts, silence)
-                        | {"rms_at_model_rate_db": _db(wave)})
-        for name in names:  # the set's own clips, per category: confidence on real material
+                        | {"rms_at_model_rate_db": _db(wave), "map_x": float(x), "map_y": float(y)})
+        for name, (x, y) in zip(names, xy[len(PROBES):]):  # the set's clips per category: real material
             members = [i for i, c in enumerate(categories) if c == name]
             margins = [_margin(audio[i], vocab) for i in members]
             row = _row(model, f"{name} clips (mean of {len(members)})", "set category",
                        l2_normalize(audio[members].mean(0, keepdims=True))[0], centroids, names, vocab, texts, silence)
-            rows.append(row | {"margin": float(np.mean(margins)), "rms_at_model_rate_db": None})
+            rows.append(row | {"margin": float(np.mean(margins)), "rms_at_model_rate_db": None,
+                               "map_x": float(x), "map_y": float(y)})
     return rows
 
 
@@ -113,7 +117,10 @@ def _db(wave: np.ndarray) -> float:
 
 
 def charts(rows: list[dict]) -> list[Chart]:
-    return [Chart("margin", "confidence: best minus runner-up caption score", "bar", "signal", "margin",
+    maps = [Chart(f"map-{m}", f"{m}: probes and set categories in a PCA map of the set", "scatter", "PC 1", "PC 2",
+                  series_by([r for r in rows if r["model"] == m and r.get("map_x") is not None], "kind", "map_x",
+                            "map_y", hover="signal")) for m in models_of(rows)]
+    return maps + [Chart("margin", "confidence: best minus runner-up caption score", "bar", "signal", "margin",
                   series_by(rows, "model", "signal", "margin")),
             Chart("silence", "cosine to the embedding of silence", "bar", "signal", "cosine",
                   series_by(pick(rows, kind="outside hearing") + pick(rows, kind="audible"), "model", "signal",

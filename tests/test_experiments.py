@@ -161,3 +161,16 @@ def test_processing_on_a_tiny_clap_checkpoint(toy_set, tiny_clap_dir):
     assert len(rates) == 6 and all(np.isfinite(r["drift_mean"]) for r in rates)
     assert row(result, parameter="sample rate (kHz)", value=44.1)["note"].startswith("no-op")
     assert result.n_clips == 3 and result.readings
+
+
+def test_a_manifest_set_runs_like_the_demo_set(toy_set, tmp_path):
+    demo, vocab = toy_set
+    wavs = sorted(demo.glob("*.wav"))
+    manifest = tmp_path / "clips.csv"
+    manifest.write_text("path,label,group\n" + "".join(f"{w},{w.stem.split('_')[1]},{w.stem.split('_')[2]}\n"
+                                                       for w in wavs))
+    config = RunConfig(("low",), set_name="clips", manifest=str(manifest), vocab_dir=str(vocab))
+    result = run_experiment("applications", Session(config, embedders={"low": BandToy("low")}))
+    assert result.set_name == "clips" and result.n_clips == len(wavs)
+    by_group = row(result, part="similar tracks", field="category", k=1)  # group = register
+    assert by_group["precision"] == 1.0

@@ -1,6 +1,7 @@
 """Command line: list the experiments, or run some on one or more models.
 
     python -m experiments list
+    python -m experiments report --out DIR [--report FILE.md]   # re-render from saved JSON
     python -m experiments run NAME|all --model A [--model B] [--set demo | --manifest FILE]
                           [--out DIR] [--report FILE.md] [--json] [--max-clips N] [--full] [--speak N]
                           [--html directory|cdn|none]
@@ -26,6 +27,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the experiments")
+    again = sub.add_parser("report", help="re-render figures and the report from the JSON in --out (no rerun)")
+    again.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    again.add_argument("--report", type=Path, default=None)
+    again.add_argument("--html", default="directory", choices=["directory", "cdn", "none"])
     run = sub.add_parser("run", help="run experiments and write the report")
     run.add_argument("name", help=f"one of {', '.join(EXPERIMENTS)}, or all")
     run.add_argument("--model", action="append", required=True, help="registry name or model directory (repeat)")
@@ -65,8 +70,31 @@ def main(argv: list[str] | None = None) -> int:
             mod = module(name)
             print(f"{name:<13} {mod.TITLE}\n{'':<13} {mod.QUESTION}")
         return 0
+    if args.command == "report":
+        return _rerender(args)
+    return _run(args, argv)
+
+
+def _rerender(args: argparse.Namespace) -> int:
+    """Figures, readings and the report again from saved results (reading code changes apply)."""
+    from experiments.core import load_result
     from experiments.report import write_report, write_result
 
+    found = {p.stem: p for p in args.out.glob("*.json")}
+    results = [load_result(found[n]) for n in EXPERIMENTS if n in found]
+    if not results:
+        print(f"error: no experiment results (<name>.json) in {args.out}", file=sys.stderr)
+        return 2
+    figures = [write_result(r, args.out, args.html) for r in results]
+    command = results[0].command or "make experiments"  # results saved before commands were recorded
+    print(f"report: {write_report(results, figures, args.out, command, args.report)}")
+    return 0
+
+
+def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from experiments.report import write_report, write_result
+
+    command = "python -m experiments " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     try:
         selected = names(args.name)
         config = RunConfig(tuple(args.model), set_name=Path(args.manifest).stem if args.manifest else args.set,
@@ -82,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in selected:
             result = run_experiment(name, session)
+            result.command = command
             results.append(result)
             figures.append(write_result(result, args.out, args.html))
             if not args.json:
@@ -97,7 +126,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         bar.close()
-    command = "python -m experiments " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     path = write_report(results, figures, args.out, command, args.report)
     if args.json:
         print(json.dumps([r.to_json() for r in results], indent=1))

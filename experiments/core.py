@@ -173,9 +173,23 @@ class Result:
     readings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     n_clips: int = 0
+    command: str = ""  # the command line that produced it (for the report's "regenerate with")
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, **asdict(self)}
+
+
+def load_result(path: str | Path) -> Result:
+    """A Result back from its JSON; its readings are recomputed from the rows."""
+    import json
+
+    data = json.loads(Path(path).read_text())
+    if data.pop("schema", None) != SCHEMA:
+        raise ValueError(f"{path}: not an experiment result (schema {SCHEMA})")
+    known = {f for f in Result.__dataclass_fields__}
+    result = Result(**{k: v for k, v in data.items() if k in known})
+    result.readings = module(result.experiment).readings(result.rows)
+    return result
 
 
 def module(name: str):

@@ -174,3 +174,17 @@ def test_a_manifest_set_runs_like_the_demo_set(toy_set, tmp_path):
     assert result.set_name == "clips" and result.n_clips == len(wavs)
     by_group = row(result, part="similar tracks", field="category", k=1)  # group = register
     assert by_group["precision"] == 1.0
+
+
+def test_report_can_be_rerendered_from_saved_json(toy_set, tmp_path):
+    from experiments.__main__ import main
+    from experiments.report import write_result
+
+    result = run_experiment("signals", session(toy_set, {"low": BandToy("low")}))
+    result.command = "python -m experiments run signals --model low"
+    write_result(result, tmp_path, html="none")
+    target = tmp_path / "docs" / "experiments.md"
+    assert main(["report", "--out", str(tmp_path), "--report", str(target), "--html", "none"]) == 0
+    text = target.read_text()
+    assert result.command in text and result.readings[0] in text
+    assert "](../figures/signals-margin.png)" in text  # links point into --out from the report's folder

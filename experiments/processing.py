@@ -194,11 +194,12 @@ def readings(rows: list[dict]) -> list[str]:
         row = one(rows, model=model, parameter=param, value=val)
         return None if row is None else row.get(key)
 
-    ref = {m: value(m, "clip length (s)", 5.0) for m in models}
+    ref = {m: _reference_accuracy(rows, m) for m in models}
     lowest = min(RATES_HZ) / 1000
     loss = lambda m: relative_loss(ref[m], value(m, "sample rate (kHz)", lowest))  # noqa: E731
     out.append(f"Band-limited to {lowest:g} kHz (nothing above {lowest / 2:g} kHz), the models lose this share of "
-               f"their zero-shot accuracy: {per_model(models, loss, pct)} (drift "
+               f"their zero-shot accuracy: {per_model(models, loss, pct)} (untouched accuracy "
+               f"{per_model(models, lambda m: ref[m], num)}; drift "
                f"{per_model(models, lambda m: value(m, 'sample rate (kHz)', lowest, 'drift_mean'), num)}).")
     noop = [r for r in pick(rows, parameter="sample rate (kHz)") if r.get("note", "").startswith("no-op")]
     if noop:
@@ -221,6 +222,13 @@ def readings(rows: list[dict]) -> list[str]:
                "text->audio rankings keep a Spearman rho of "
                f"{per_model(models, lambda m: value(m, 'embedding normalisation', 'raw dot product', 'rank_spearman_vs_cosine'), lambda v: num(v, 3))}.")
     return out
+
+
+def _reference_accuracy(rows: list[dict], model: str) -> float | None:
+    """Accuracy on the untouched clips: every row stores accuracy and its change from it."""
+    row = next((r for r in rows if r["model"] == model and r.get("accuracy") is not None
+                and r.get("accuracy_change") is not None and r["parameter"] != "embedding normalisation"), None)
+    return None if row is None else row["accuracy"] - row["accuracy_change"]
 
 
 def _signed(x: float | None) -> str:

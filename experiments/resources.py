@@ -242,7 +242,9 @@ def readings(rows: list[dict]) -> list[str]:
     if not models:
         return []
     get = lambda m, measure, key, x=None: (one(rows, model=m, measure=measure, **({"x": x} if x is not None else {})) or {}).get(key)  # noqa: E731
-    out = [f"Load time (fresh process): {per_model(models, lambda m: get(m, 'load time', 'seconds'), lambda v: num(v, 1) + ' s', False)}; "
+    where = next((r["machine"] for r in rows if r.get("machine")), "this machine")
+    out = [f"Measured on {where} (wall clock; other work on the machine adds noise).",
+           f"Load time (fresh process): {per_model(models, lambda m: get(m, 'load time', 'seconds'), lambda v: num(v, 1) + ' s', False)}; "
            f"peak memory: {per_model(models, lambda m: get(m, 'peak memory (16 x 10 s + 16 texts)', 'value'), lambda v: num(v, 0) + ' MB', False)}.",
            f"Embedding a 10 s clip runs at {per_model(models, lambda m: get(m, 'embed time vs clip length', 'value', 10.0), lambda v: num(v, 0) + 'x real time')}; "
            f"batching 32 clips gives {per_model(models, lambda m: get(m, 'embed time vs batch (5 s clips)', 'value', 32), lambda v: num(v, 0) + ' clips/s')} "

@@ -84,8 +84,7 @@ def stereo_fold(delay_ms: float, invert: bool = False) -> Transform:
 
 
 def conditions() -> list[Condition]:
-    out = [Condition("clip length (s)", s, crop_or_pad(s), "crop" if s < 5 else "pad with silence")
-           for s in LENGTHS_S]
+    out = [Condition("clip length (s)", s, crop_or_pad(s), "crop, or pad with silence") for s in LENGTHS_S]
     out += [Condition("sample rate (kHz)", r / 1000, band_limit(r)) for r in RATES_HZ]
     out += [Condition("peak level (dBFS)", db, peak_level(db, False)) for db in LEVELS_DB]
     out += [Condition("peak level, RMS-normalised (dBFS)", db, peak_level(db, True)) for db in LEVELS_DB]
@@ -203,7 +202,8 @@ def readings(rows: list[dict]) -> list[str]:
                f"{per_model(models, lambda m: value(m, 'sample rate (kHz)', lowest, 'drift_mean'), num)}).")
     noop = [r for r in pick(rows, parameter="sample rate (kHz)") if r.get("note", "").startswith("no-op")]
     if noop:
-        out.append(f"Rates of {min(r['value'] for r in noop):g} kHz and above change nothing here: {noop[0]['note']}.")
+        out.append(f"Rates of {min(r['value'] for r in noop):g} kHz and above change nothing here: "
+                   f"{noop[0]['note'].removeprefix('no-op: ')}.")
     short = min(LENGTHS_S)
     out.append(f"A {short:g} s crop moves the embedding by {per_model(models, lambda m: value(m, 'clip length (s)', short, 'drift_mean'), num)} "
                f"and changes accuracy by {per_model(models, lambda m: value(m, 'clip length (s)', short, 'accuracy_change'), _signed)}; "

@@ -258,7 +258,9 @@ def readings(rows: list[dict]) -> list[str]:
         out.append(f"Embedded store from {lo:,} to {hi:,} vectors: query p50 {num(p50(lo))} -> {num(p50(hi))} ms, "
                    f"size {num(get(m, 'store size on disk', 'value', lo), 1)} -> {num(get(m, 'store size on disk', 'value', hi), 1)} MB, "
                    f"index build {num(get(m, 'store index build (optimize)', 'seconds', hi), 1)} s at {hi:,}, "
-                   f"recall@10 {num(get(m, 'recall@10 vs exact', 'value', hi), 3)}.")
+                   f"recall@10 {num(get(m, 'recall@10 vs exact', 'value', hi), 3)} against exact search (the synthetic "
+                   "clusters make a clip's nearest neighbours almost tied, a hard case for HNSW; "
+                   "docs/benchmarks.md measures recall on more separated data).")
     proj = pick(rows, measure="projection time (tsne)")
     if proj:
         big = max(proj, key=lambda r: r["x"])

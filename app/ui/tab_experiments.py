@@ -18,6 +18,7 @@ from app.ui.common import api_endpoint, guarded, hidden_inputs, status_md
 
 PLOT_SLOTS = 4
 UI_STORE_SIZES = (1_000, 10_000)  # the server's CPU is shared: the 100k/1M curves are for the CLI
+UI_PROJECTION_SIZES = (100, 300)
 UI_MAX_CLIPS = 400
 
 
@@ -36,6 +37,7 @@ def run_experiment(ctx: AppContext, name: str, models: list[str], max_clips: int
     clips = min(int(max_clips), UI_MAX_CLIPS) if max_clips and int(max_clips) > 0 else None
     embedders = {m: ctx.embedder(m, prepare=False) for m in models}  # only the models this server offers
     config = RunConfig(tuple(models), max_clips=clips, store_sizes=UI_STORE_SIZES, speak=2,
+                       projection_sizes=UI_PROJECTION_SIZES,
                        precision=ctx.settings.precision, demo_dir=str(ctx.demo_dir), vocab_dir=str(ctx.vocab_dir))
     out = Path(tempfile.mkdtemp(prefix="aeb-experiment-"))
     session = Session(config, embedders=embedders, progress=progress, stop=stop, out_dir=out)

@@ -7,7 +7,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test setup ingest-demo bench clean-store
+.PHONY: run test setup ingest-demo bench clean-store experiments
 
 setup: $(STAMP)
 
@@ -28,6 +28,11 @@ test: setup
 bench: setup
 	$(PY) -m benchmarks.bench_embed
 	$(PY) -m benchmarks.bench_store
+
+# docs/experiments.md and its figures, for the shipped models on the demo set (~10 min on 2 cores)
+experiments: setup
+	$(PY) -m experiments run all --model mini-clap --model mini-slap --out docs/experiments \
+		--report docs/experiments.md --html cdn --speak 2
 
 clean-store:
 	rm -rf data/store

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from app.context import AppContext
 from app.media import AUDIO_ROUTE, NotServable, stored_audio_file
 from app.ui import tab_analysis, tab_caption, tab_compare, tab_library, tab_map, tab_pair, tab_ranking, tab_status
+from app.ui import tab_experiments
 
 TITLE = "Audio embedding browser"
 HEADER = (f"# {TITLE}\n"
@@ -92,6 +93,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Audio analysis", id="analysis"):
                 analysis = tab_analysis.build(ctx)
                 _probe_senders(tabs, analysis["probe"], {"pair": pair["audio"], "caption": captioning["audio"]})
+            with gr.Tab("Experiments", id="experiments"):
+                tab_experiments.build(ctx)
             with gr.Tab("Status", id="status") as status_tab:
                 tab_status.build(ctx, status_tab)
         gr.Markdown(_footer(ctx))

@@ -30,6 +30,33 @@ def caption_table(rows: list[dict]) -> pd.DataFrame:
                         columns=["rank", "text", "kind", "source", "score"])
 
 
+def _speech_controls() -> tuple[gr.Button, gr.Audio]:
+    """"Say it aloud": the best captions as a sentence spoken by espeak-ng (app.speech)."""
+    with gr.Row():
+        say = gr.Button("Say it aloud", size="sm")
+        spoken = gr.Audio(label="Spoken pseudo-caption", type="filepath", interactive=False)
+    return say, spoken
+
+
+@guarded(2)
+def say_captions(frame):
+    """The top captions of the table as a spoken sentence: (status with the text, WAV path)."""
+    from app import speech
+
+    texts = list(pd.DataFrame(frame)["text"]) if frame is not None and len(frame) else []
+    if not texts:
+        return status_md("Caption a clip first, then press **Say it aloud**.", "info"), gr.skip()
+    if not speech.available():
+        return status_md("Speech needs espeak-ng: `pip install espeakng-loader` (bundles libespeak-ng).",
+                         "warn"), gr.skip()
+    sentence = speech.describe(texts)
+    try:
+        wav = speech.speak_to_wav(sentence)
+    except speech.SpeechUnavailable as exc:
+        return status_md(html.escape(str(exc)), "warn"), gr.skip()
+    return status_md(f"Spoken: “{html.escape(sentence)}”", "ok"), wav
+
+
 def build(ctx: AppContext) -> dict[str, gr.components.Component]:
     """Lay out the Pseudo-captioning tab (call inside a gr.Tab); returns {"audio": its audio input}."""
     gr.Markdown("Describe a clip with the **nearest lines of the built-in vocabulary** (captions and tags), "
@@ -50,6 +77,7 @@ def build(ctx: AppContext) -> dict[str, gr.components.Component]:
                                            "for a model indexes the vocabulary (a few seconds)."))
             bars = gr.Plot(empty_figure("Captions and their scores appear here."), label="Captions")
             table = gr.Dataframe(caption_table([]), label="Captions", interactive=False, max_height=420)
+            say, spoken = _speech_controls()
 
     @guarded(3)
     def run_caption(model_name, audio_path, top, extra_block, progress=gr.Progress()):
@@ -65,6 +93,7 @@ def build(ctx: AppContext) -> dict[str, gr.components.Component]:
                 caption_table(rows))
 
     run.click(run_caption, [model, audio, k, extra], [status, bars, table], api_visibility="private")
+    say.click(say_captions, [table], [status, spoken], api_visibility="private")
 
     def api_caption(audio_file: str, model_name: str, top: int) -> list[dict]:
         """Top-k built-in captions/tags for an audio file: [{text, score, kind, source}] best first."""

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from app.audio import AudioError, is_audio_file, load_audio, resample
+from app.library.tags import tag_payloads
 from app.store import collection_name, model_slug
 
 Progress = Callable[[int, int, str], None]
@@ -217,8 +218,9 @@ def _store_batch(batch: list[tuple[_Item, _Decoded]], embedders: Sequence, names
         keep = [(it, dec, vec) for (it, dec), vec in zip(members, vectors) if not isinstance(vec, str)]
         errors.update({it.sha: vec for (it, _), vec in zip(members, vectors) if isinstance(vec, str)})
         if keep:
-            store.upsert(name, [it.sha for it, _, _ in keep], np.stack([v for _, _, v in keep]),
-                         [_payload(it, dec, config, metadata.get(str(it.path), {}), now) for it, dec, _ in keep])
+            vecs = np.stack([v for _, _, v in keep])
+            payloads = [_payload(it, dec, config, metadata.get(str(it.path), {}), now) for it, dec, _ in keep]
+            store.upsert(name, [it.sha for it, _, _ in keep], vecs, tag_payloads(embedder, vecs, payloads))
             stored.update(it.sha for it, _, _ in keep)
     for it, _ in batch:
         if it.sha in stored:

@@ -133,7 +133,8 @@ class Tagger:
         best = float(p[order[0]])
         if not always and best < self.config.min_lift / len(facet.tags):
             return []
-        keep = [order[0]] + [j for j in order[1:] if p[j] >= self.config.second_ratio * best]
+        # `kind` is exclusive (it gates the other facets); elsewhere a close runner-up is kept too
+        keep = [order[0]] + [j for j in order[1:] if not always and p[j] >= self.config.second_ratio * best]
         return [{"facet": facet.name, "tag": facet.tags[j], "score": round(float(p[j]), 4), "model": self.model}
                 for j in keep]
 

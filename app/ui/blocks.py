@@ -10,6 +10,7 @@ import gradio as gr
 
 from app.context import AppContext
 from app.ui import tab_analysis, tab_caption, tab_compare, tab_library, tab_map, tab_pair, tab_ranking, tab_status
+from app.ui import tab_duplicates, tab_sounds
 
 TITLE = "Audio embedding browser"
 HEADER = (f"# {TITLE}\n"
@@ -50,6 +51,10 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 captioning = tab_caption.build(ctx)
             with gr.Tab("Library", id="library"):
                 tab_library.build(ctx)
+            with gr.Tab("Sound library", id="sounds"):
+                tab_sounds.build(ctx)
+            with gr.Tab("Duplicates", id="duplicates"):
+                tab_duplicates.build(ctx)
             with gr.Tab("Audio analysis", id="analysis"):
                 analysis = tab_analysis.build(ctx)
                 _probe_senders(tabs, analysis["probe"], {"pair": pair["audio"], "caption": captioning["audio"]})

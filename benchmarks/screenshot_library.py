@@ -1,0 +1,88 @@
+"""Drive the Sound library and Duplicates tabs in headless Chromium over a real library and
+save screenshots (docs/screenshots/library_*.png).
+
+    python -m benchmarks.screenshot_library --store /work/data/lib/store \
+        --library /work/data/lib/testlib --model mini-clap
+
+Starts `python -m app` on a free port with that store and library root, then with
+Playwright (Debian's /usr/bin/chromium): counts tags and clicks one to filter, runs a
+hybrid search with folder + duration filters and plays a result, finds duplicate groups.
+Prints how long each step took in the browser.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from tests.e2e.appserver import AppServer
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def _timed(label: str, fn) -> None:
+    start = time.perf_counter()
+    fn()
+    print(f"{label}: {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def run(store: Path, library: Path, model: str, chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = store.parent / "screens-tmp"
+    tmp.mkdir(exist_ok=True)
+    with AppServer(tmp, "--store", str(store), "--library-root", str(library), "--model", model,
+                   start_timeout=600) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server.url, timeout=120_000)
+        page.get_by_role("tab", name="Sound library").click()
+
+        def count_tags():
+            page.get_by_role("button", name="Count tags").click()
+            page.get_by_text("tags in", exact=False).first.wait_for(timeout=300_000)
+        _timed("count tags", count_tags)
+
+        def click_facet():
+            cell = page.locator("table").first.get_by_text("drums", exact=True).first
+            cell.click()
+            page.get_by_text("results.", exact=False).first.wait_for(timeout=300_000)
+        _timed("click the 'drums' facet", click_facet)
+        page.screenshot(path=str(OUT / "library_facets.png"), full_page=True)
+
+        def search():
+            page.get_by_label("Tags (any of, comma-separated)").fill("")
+            page.get_by_label("Query").fill("snare drum hit")
+            page.get_by_label("Folder (a path segment, e.g. drums/kick)").fill("instrumental")
+            page.get_by_label("Max duration (s)").fill("4.9")
+            page.get_by_role("button", name="Search").click()
+            time.sleep(1.0)
+            page.get_by_text("results.", exact=False).first.wait_for(timeout=300_000)
+        _timed("hybrid search with folder + duration filters", search)
+        page.locator("table").nth(1).locator("tbody tr").first.locator("td").nth(1).click()
+        page.get_by_text("Playing", exact=False).first.wait_for(timeout=60_000)
+        page.screenshot(path=str(OUT / "library_search.png"), full_page=True)
+
+        page.get_by_role("tab", name="Duplicates").click()
+
+        def duplicates():
+            page.get_by_role("button", name="Find duplicates").click()
+            page.get_by_text("groups,", exact=False).first.wait_for(timeout=600_000)
+        _timed("find duplicates", duplicates)
+        page.screenshot(path=str(OUT / "library_duplicates.png"), full_page=True)
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--library", type=Path, required=True)
+    parser.add_argument("--model", default="mini-clap")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    run(args.store, args.library, args.model, args.chromium)
+
+
+if __name__ == "__main__":
+    main()

@@ -36,7 +36,8 @@ def served(tiny_clap_dir, tmp_path_factory):
     sf.write(lib / "kick" / "tone_220_copy.flac", tone(220, 1.0, 16000), 16000, subtype="PCM_16")
     sf.write(lib / "pads" / "tone_880.wav", tone(880, 2.0, 16000), 16000)
     sf.write(lib / "pads" / "hiss.wav", noise(1.0, 16000, seed=3), 16000)
-    settings = Settings(store_dir=root / "store", models=(str(tiny_clap_dir),), library_roots=(lib,))
+    settings = Settings(store_dir=root / "store", data_dir=root / "data", models=(str(tiny_clap_dir),),
+                        library_roots=(lib,))
     ctx = AppContext(settings, bootstrap=False, demo_dir=root / "no-demo", vocab_dir=root / "no-vocab")
     emb = ctx.embedder(str(tiny_clap_dir))
     assert ingest_paths([lib], [emb], ctx.store, IngestConfig(set_name="lib")).indexed == 4
@@ -45,14 +46,14 @@ def served(tiny_clap_dir, tmp_path_factory):
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 allowed_paths=ctx.allowed_paths())  # as app/__main__.py does
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), str(tiny_clap_dir), lib, port
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False), str(tiny_clap_dir), lib, port, ctx
     finally:
         demo.close()
         ctx.close()
 
 
 def test_library_search_rows_work_with_a_default_client(served):
-    client, model, lib, port = served
+    client, model, lib, port, _ = served
     rows = client.predict("tone", "keyword", model, "", "", "", "", "", 10, api_name="/library_search")
     assert {r["name"] for r in rows} == {"tone_220.wav", "tone_220_copy.flac", "tone_880.wav"}
     assert all("path" not in r and r["url"].startswith("/gradio_api/file=") for r in rows)
@@ -68,7 +69,7 @@ def emb_name(model_dir: str) -> str:
 
 
 def test_filters_through_the_api(served):
-    client, model, lib, _ = served
+    client, model, lib, *_ = served
     rows = client.predict("tone", "hybrid", model, "lib", "", "pads", "1.5", "", 10, api_name="/library_search")
     assert [r["name"] for r in rows] == ["tone_880.wav"]
 
@@ -76,7 +77,7 @@ def test_filters_through_the_api(served):
 def test_facets_and_tags_endpoints(served):
     from gradio_client import handle_file
 
-    client, model, lib, _ = served
+    client, model, lib, *_ = served
     facets = client.predict(model, "", api_name="/facets")
     assert sum(item["count"] for item in facets["kind"]) == 4
     tags = client.predict(handle_file(str(lib / "pads" / "hiss.wav")), model, api_name="/tags")
@@ -84,7 +85,7 @@ def test_facets_and_tags_endpoints(served):
 
 
 def test_duplicates_endpoint_groups_the_transcoded_copy(served):
-    client, model, lib, _ = served
+    client, model, lib, *_ = served
     rows = client.predict(model, "", "0.9999", api_name="/duplicates")
     groups = {}
     for r in rows:
@@ -99,3 +100,27 @@ def test_bad_duration_range_is_a_message(served):
     client, model, *_ = served
     with pytest.raises(AppError, match="above max duration"):
         client.predict("tone", "vector", model, "", "", "", "5", "1", 10, api_name="/library_search")
+
+
+def test_library_map_endpoint_before_and_after_a_map_is_computed(served):
+    import numpy as np
+
+    from app.library.libmap import MapConfig, build_map
+
+    client, model, lib, _, ctx = served
+    empty = client.predict(model, "pca", api_name="/library_map")
+    assert empty["status"] == "not computed" and empty["points"] == []
+    emb = ctx.embedder(model)
+    texts = ["a tone", "noise"]
+    build_map(ctx.store, _collection(emb), ctx.settings.cache_dir,
+              texts, emb.embed_text(texts), MapConfig(method="pca"))
+    ready = client.predict(model, "pca", api_name="/library_map")
+    assert ready["status"] == "ready" and ready["n"] == 4
+    assert {p["file"].rsplit("/", 1)[-1] for p in ready["points"]} == {"tone_220.wav", "tone_220_copy.flac",
+                                                                       "tone_880.wav", "hiss.wav"}
+    assert all("path" not in p and np.isfinite([p["x"], p["y"]]).all() for p in ready["points"])
+
+
+def _collection(emb) -> str:
+    from app.store import collection_name, model_slug
+    return collection_name(model_slug(emb.name), "audio")

@@ -10,7 +10,7 @@ import gradio as gr
 
 from app.context import AppContext
 from app.ui import tab_analysis, tab_caption, tab_compare, tab_library, tab_map, tab_pair, tab_ranking, tab_status
-from app.ui import tab_duplicates, tab_sounds
+from app.ui import tab_duplicates, tab_libmap, tab_sounds
 
 TITLE = "Audio embedding browser"
 HEADER = (f"# {TITLE}\n"
@@ -55,6 +55,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 tab_sounds.build(ctx)
             with gr.Tab("Duplicates", id="duplicates"):
                 tab_duplicates.build(ctx)
+            with gr.Tab("Library map", id="libmap"):
+                tab_libmap.build(ctx)
             with gr.Tab("Audio analysis", id="analysis"):
                 analysis = tab_analysis.build(ctx)
                 _probe_senders(tabs, analysis["probe"], {"pair": pair["audio"], "caption": captioning["audio"]})

@@ -71,7 +71,55 @@ def run(store: Path, library: Path, model: str, chromium: str) -> None:
             page.get_by_text("groups,", exact=False).first.wait_for(timeout=600_000)
         _timed("find duplicates", duplicates)
         page.screenshot(path=str(OUT / "library_duplicates.png"), full_page=True)
+        library_map(page)
         browser.close()
+
+
+HOVER_PROBE = """() => {
+  const gd = document.querySelector('#aeb-libmap [data-testid="plotly"]');
+  const t = gd._fullData[0], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  const pts = [];
+  for (let i = 0; i < Math.min(20, t.x.length); i++)
+    pts.push([box.left + xa.l2p(t.x[i]), box.top + ya.l2p(t.y[i])]);
+  return {pts: pts, box: [box.left, box.top, box.width, box.height], n: gd._fullData.reduce((a, d) => a + d.x.length, 0)};
+}"""
+
+
+def library_map(page) -> None:
+    """Compute the map, measure hover latency over real points, lasso a region, export."""
+    page.get_by_role("tab", name="Library map").click()
+
+    def compute():
+        page.get_by_role("button", name="Compute / refresh map").click()
+        page.get_by_text("clips in", exact=False).first.wait_for(timeout=900_000)
+        page.locator("#aeb-libmap .nsewdrag").first.wait_for(timeout=60_000)
+    _timed("map: compute and draw", compute)
+    time.sleep(2)
+    probe = page.evaluate(HOVER_PROBE)
+    latencies = []
+    for x, y in probe["pts"]:
+        page.mouse.move(x - 30, y - 30)
+        start = time.perf_counter()
+        page.mouse.move(x, y)
+        try:
+            page.locator("#aeb-libmap .hovertext").first.wait_for(timeout=5_000)
+            latencies.append((time.perf_counter() - start) * 1e3)
+        except Exception:
+            pass
+    if latencies:
+        print(f"map: {probe['n']} points, hover label after a mouse move: median "
+              f"{sorted(latencies)[len(latencies) // 2]:.0f} ms over {len(latencies)} points", flush=True)
+    page.screenshot(path=str(OUT / "library_map_hover.png"), full_page=True)
+    left, top, width, height = probe["box"]
+    cx, cy = left + width * 0.5, top + height * 0.5
+    page.mouse.move(cx - width * 0.15, cy - height * 0.15)
+    page.mouse.down()
+    for fx, fy in ((0.15, -0.15), (0.15, 0.15), (-0.15, 0.15), (-0.15, -0.14)):
+        page.mouse.move(cx + width * fx, cy + height * fy, steps=8)
+    page.mouse.up()
+    page.get_by_text("clips selected", exact=False).first.wait_for(timeout=120_000)
+    page.screenshot(path=str(OUT / "library_map_selection.png"), full_page=True)
 
 
 def main() -> None:

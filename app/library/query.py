@@ -82,7 +82,10 @@ def search_library(store, embedder, query: str, mode: str = "hybrid", k: int = 2
     name = collection_name(model_slug(embedder.name), "audio")
     if not store.has_collection(name):
         return []
-    depth = min(MAX_K, 20 * k) if filters.needs_post_filter or mode != "vector" else k
+    # over-fetch only what the mode needs: post filters drop rows; fusion wants some depth
+    # (BM25 has no tag filter in the store: keyword lists are tag-filtered here, after the fact)
+    post = filters.needs_post_filter or (mode != "vector" and bool(filters.tags))
+    depth = min(MAX_K, 20 * k) if post else min(MAX_K, max(50, 4 * k)) if mode == "hybrid" else k
     dense = keyword = []
     if mode in ("vector", "hybrid"):
         vector = embedder.embed_text([query.strip()])[0]

@@ -12,6 +12,7 @@ Prints how long each step took in the browser.
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from pathlib import Path
 
@@ -45,8 +46,13 @@ def run(store: Path, library: Path, model: str, chromium: str) -> None:
         _timed("count tags", count_tags)
 
         def click_facet():
-            cell = page.locator("table").first.get_by_text("drums", exact=True).first
-            cell.click()
+            cell = page.locator("#aeb-facets").get_by_text("drums", exact=True).filter(visible=True).first
+            try:
+                cell.click(timeout=20_000)
+            except Exception:
+                page.screenshot(path=str(OUT.parent.parent / "debug_facets.png"), full_page=True)
+                print(page.locator("#aeb-facets").inner_html()[:3000])
+                raise
             page.get_by_text("results.", exact=False).first.wait_for(timeout=300_000)
         _timed("click the 'drums' facet", click_facet)
         page.screenshot(path=str(OUT / "library_facets.png"), full_page=True)
@@ -55,12 +61,12 @@ def run(store: Path, library: Path, model: str, chromium: str) -> None:
             page.get_by_label("Tags (any of, comma-separated)").fill("")
             page.get_by_label("Query").fill("snare drum hit")
             page.get_by_label("Folder (a path segment, e.g. drums/kick)").fill("instrumental")
-            page.get_by_label("Max duration (s)").fill("4.9")
+            page.get_by_label("Max duration (s, 0 = none)").fill("4.9")
             page.get_by_role("button", name="Search").click()
             time.sleep(1.0)
             page.get_by_text("results.", exact=False).first.wait_for(timeout=300_000)
         _timed("hybrid search with folder + duration filters", search)
-        page.locator("table").nth(1).locator("tbody tr").first.locator("td").nth(1).click()
+        page.locator("#aeb-sounds-results").get_by_text(re.compile(r"__v\d\d")).first.click()
         page.get_by_text("Playing", exact=False).first.wait_for(timeout=60_000)
         page.screenshot(path=str(OUT / "library_search.png"), full_page=True)
 

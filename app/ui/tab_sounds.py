@@ -13,14 +13,14 @@ import pandas as pd
 
 from app.context import AppContext
 from app.library.query import MODES, Filters, search_library
-from app.library.tags import facet_counts, tagger_for
+from app.library.tags import facet_counts, load_facets, tagger_for
 from app.store import collection_name, model_slug
 from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, model_dropdown, playable,
                            progress_callback, status_md, write_csv)
 
 ALL = "(all)"
 COLUMNS = ["rank", "name", "score", "set", "duration", "auto tags", "folder tags", "file"]
-FACET_COLUMNS = ["facet", "tag", "clips"]
+FACET_COLUMNS = ["tag", "clips", "facet"]
 
 
 def file_url(ctx: AppContext, file: str) -> str | None:
@@ -33,7 +33,8 @@ def file_url(ctx: AppContext, file: str) -> str | None:
 
 def parse_filters(set_value: str | None, tags: str | None, folder: str | None, min_s, max_s) -> Filters:
     """UI/API strings -> Filters (empty means no filter; tags comma-separated)."""
-    number = lambda v: None if v in (None, "") or (isinstance(v, float) and v != v) else float(v)  # NaN from UI
+    # an empty box arrives as None, "" or 0 (gr.Number shows 0): all mean "no limit"
+    number = lambda v: None if v in (None, "") or float(v) != float(v) or float(v) <= 0 else float(v)
     return Filters(set_name=None if set_value in (None, "", ALL) else str(set_value),
                    tags=tuple(t.strip().lower() for t in (tags or "").split(",") if t.strip()),
                    folder=(folder or "").strip() or None, min_duration=number(min_s), max_duration=number(max_s))
@@ -59,8 +60,9 @@ def facets_frame(ctx: AppContext, model: str, set_value: str | None) -> pd.DataF
     if not ctx.store.has_collection(name):
         return pd.DataFrame([], columns=FACET_COLUMNS)
     counts = facet_counts(ctx.store, name, parse_filters(set_value, "", "", None, None).set_name)
-    return pd.DataFrame([{"facet": f, "tag": t, "clips": n} for f, items in counts.items() for t, n in items],
-                        columns=FACET_COLUMNS)
+    order = {facet.name: i for i, facet in enumerate(load_facets())}  # kind first, then as in facets.json
+    return pd.DataFrame([{"tag": t, "clips": n, "facet": f} for f in sorted(counts, key=lambda f: order.get(f, 99))
+                         for t, n in counts[f]], columns=FACET_COLUMNS)
 
 
 def build(ctx: AppContext) -> dict:
@@ -76,19 +78,19 @@ def build(ctx: AppContext) -> dict:
         set_box = gr.Dropdown([ALL], value=ALL, label="Set", allow_custom_value=True)
         tags = gr.Textbox(label="Tags (any of, comma-separated)")
         folder = gr.Textbox(label="Folder (a path segment, e.g. drums/kick)")
-        min_s = gr.Number(label="Min duration (s)", value=None)
-        max_s = gr.Number(label="Max duration (s)", value=None)
+        min_s = gr.Number(label="Min duration (s, 0 = none)", value=0, minimum=0)
+        max_s = gr.Number(label="Max duration (s, 0 = none)", value=0, minimum=0)
     with gr.Row():
         go = gr.Button("Search", variant="primary")
         count = gr.Button("Count tags")
     status = gr.Markdown()
     with gr.Row():
-        with gr.Column(scale=1):
+        with gr.Column(scale=2, min_width=300):
             facets = gr.Dataframe(pd.DataFrame([], columns=FACET_COLUMNS), label="Auto tags (click to filter)",
-                                  interactive=False, max_height=520)
+                                  interactive=False, max_height=520, elem_id="aeb-facets")
         with gr.Column(scale=3):
             table = gr.Dataframe(rows_frame([]), label="Results (click a row to play)", interactive=False,
-                                 max_height=520, max_chars=48)
+                                 max_height=520, max_chars=48, elem_id="aeb-sounds-results")
             player = gr.Audio(label="Playback", interactive=False)
             export = gr.File(label="CSV export")
     filter_inputs = [set_box, tags, folder, min_s, max_s]

@@ -63,10 +63,10 @@ def run(store: Path, library: Path, model: str, chromium: str) -> None:
             page.get_by_label("Folder (a path segment, e.g. drums/kick)").fill("instrumental")
             page.get_by_label("Max duration (s, 0 = none)").fill("4.9")
             page.get_by_role("button", name="Search").click()
-            time.sleep(1.0)
-            page.get_by_text("results.", exact=False).first.wait_for(timeout=300_000)
+            time.sleep(6)  # the previous results may hold drum kits too: let the new ones arrive
+            page.get_by_text("drum-kit", exact=False).filter(visible=True).first.wait_for(timeout=300_000)
         _timed("hybrid search with folder + duration filters", search)
-        page.locator("#aeb-sounds-results").get_by_text(re.compile(r"__v\d\d")).first.click()
+        page.locator("#aeb-sounds-results").get_by_text(re.compile(r"__v\d\d")).filter(visible=True).first.click()
         page.get_by_text("Playing", exact=False).first.wait_for(timeout=60_000)
         page.screenshot(path=str(OUT / "library_search.png"), full_page=True)
 

@@ -35,7 +35,7 @@ def build(ctx: AppContext) -> dict:
     gr.Markdown("Files that are **the same sound** in another format, bitrate, level, trim or channel layout. Each "
                 "clip's nearest neighbours come from the ANN index (no N×N matrix); pairs above the cosine "
                 "threshold are joined into groups. The default threshold is calibrated per model on transcoded "
-                "and trimmed copies (docs/benchmarks.md).")
+                "and trimmed copies (docs/library.md).")
     with gr.Row():
         model = model_dropdown(ctx)
         set_box = gr.Textbox(label="Set (empty: all)")

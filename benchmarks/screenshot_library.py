@@ -27,7 +27,7 @@ def _timed(label: str, fn) -> None:
     print(f"{label}: {time.perf_counter() - start:.1f} s", flush=True)
 
 
-def run(store: Path, library: Path, model: str, chromium: str) -> None:
+def run(store: Path, library: Path, model: str, chromium: str, only_map: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -38,6 +38,9 @@ def run(store: Path, library: Path, model: str, chromium: str) -> None:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server.url, timeout=120_000)
+        if only_map:
+            library_map(page)
+            return
         page.get_by_role("tab", name="Sound library").click()
 
         def count_tags():
@@ -134,8 +137,9 @@ def main() -> None:
     parser.add_argument("--library", type=Path, required=True)
     parser.add_argument("--model", default="mini-clap")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--only-map", action="store_true", help="only the Library map steps")
     args = parser.parse_args()
-    run(args.store, args.library, args.model, args.chromium)
+    run(args.store, args.library, args.model, args.chromium, args.only_map)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ class _Reducer:
         self.method, self.seed = method, seed
         self.pca = self.final = None
 
-    def fit(self, x: np.ndarray) -> "_Reducer":
+    def fit(self, x: np.ndarray) -> np.ndarray:
+        """Fit on the sample `x` [S, D]; returns the sample's own 2-d layout [S, 2]."""
         from sklearn.decomposition import PCA
 
         self.pca = PCA(n_components=min(32, x.shape[1], len(x)), random_state=self.seed).fit(x)
@@ -67,10 +68,10 @@ class _Reducer:
             import umap
 
             self.final = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=self.seed,
-                                   low_memory=True).fit(z)
-        else:
-            self.final = PCA(n_components=2, random_state=self.seed).fit(z)
-        return self
+                                   low_memory=True)
+            return np.asarray(self.final.fit_transform(z), dtype=np.float32)  # no second pass over the sample
+        self.final = PCA(n_components=2, random_state=self.seed).fit(z)
+        return np.asarray(self.final.transform(z), dtype=np.float32)
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.final.transform(self.pca.transform(x)), dtype=np.float32)
@@ -118,7 +119,8 @@ def build_map(store, collection: str, cache_dir: Path, caption_texts: list[str],
     known = {i: n for n, i in enumerate(cached.ids)} if cached else {}
     new = [n for n, i in enumerate(ids) if i not in known]
     xy = np.zeros((len(ids), 2), dtype=np.float32)
-    if reducer is not None and len(new) <= config.refit_ratio * len(ids):
+    reducer_reused = reducer is not None and len(new) <= config.refit_ratio * len(ids)
+    if reducer_reused:
         keep = [n for n, i in enumerate(ids) if i in known]
         xy[keep] = cached.xy[[known[ids[n]] for n in keep]]
         todo = new
@@ -126,15 +128,16 @@ def build_map(store, collection: str, cache_dir: Path, caption_texts: list[str],
         rng = np.random.default_rng(config.seed)
         sample = rng.choice(len(ids), min(config.fit_sample, len(ids)), replace=False)
         say(0, len(ids), f"fitting {config.method} on {len(sample)} points")
-        reducer = _Reducer(config.method, config.seed).fit(x[sample])
-        todo = list(range(len(ids)))
+        reducer = _Reducer(config.method, config.seed)
+        xy[sample] = reducer.fit(x[sample])
+        todo = np.setdiff1d(np.arange(len(ids)), sample).tolist()  # the rest is placed by transform
     for s in range(0, len(todo), config.chunk):
         part = todo[s:s + config.chunk]
         xy[part] = reducer.transform(x[part])
         say(s + len(part), len(todo), "placing points")
     cluster, names = label_clusters(xy, x, caption_texts, caption_vectors, config)
     lmap = LibraryMap(ids, xy, cluster, names, config.method, time.perf_counter() - start,
-                      len(todo) if len(todo) < len(ids) else 0)
+                      len(todo) if reducer_reused else 0)
     _save(cache_dir, collection, lmap, reducer)
     return lmap
 

@@ -28,6 +28,7 @@ import numpy as np
 from app.audio import AUDIO_EXTS, AudioError, is_audio_file, load_audio_rates
 from app.collections import Kind, collection_of
 from app.embedders.base import Embedder
+from app.library.tags import tag_payloads
 from app.store import VectorStore
 
 Progress = Callable[[int, int, str], None]
@@ -249,8 +250,9 @@ def _store_batch(batch: list[tuple[_Item, _Decoded]], embedders: Sequence, names
         keep = [(it, dec, vec) for (it, dec), vec in zip(members, vectors) if not isinstance(vec, str)]
         errors.update({it.sha: vec for (it, _), vec in zip(members, vectors) if isinstance(vec, str)})
         if keep:
-            store.upsert(name, [it.sha for it, _, _ in keep], np.stack([v for _, _, v in keep]),
-                         [_payload(it, dec, config, metadata.get(str(it.path), {}), now) for it, dec, _ in keep])
+            vecs = np.stack([v for _, _, v in keep])
+            payloads = [_payload(it, dec, config, metadata.get(str(it.path), {}), now) for it, dec, _ in keep]
+            store.upsert(name, [it.sha for it, _, _ in keep], vecs, tag_payloads(embedder, vecs, payloads))
             stored.update(it.sha for it, _, _ in keep)
     for it, _ in batch:
         if it.sha in stored:

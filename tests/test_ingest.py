@@ -78,7 +78,7 @@ def test_cli_counts_reasons_payload_and_rerun(tmp_path, tiny_clap_dir, audio_dir
     p = hit.payload
     assert p["path"] == str(noise_file.resolve()) and p["name"] == "noise.ogg" and p["sha256"] == hit.id
     assert p["duration"] == pytest.approx(1.0, abs=0.01) and p["sample_rate"] == 16000 and p["channels"] == 1
-    assert p["set"] == "library" and p["tags"] == ["sub", "field", "mine", "noise"]
+    assert p["set"] == "library" and p["file_tags"] == ["sub", "field", "mine", "noise"]
     assert dt.datetime.fromisoformat(p["added_at"]).tzinfo is not None
     np.testing.assert_allclose(vec, emb.embed_audio([noise_file])[0], atol=1e-4)  # same path as a query
 

@@ -24,6 +24,7 @@ from ._health import DOWN as _DOWN
 from ._health import describe as _describe
 from .base import (KEYWORD_FIELDS, KW_FIELD, NAME_FIELD, CollectionNotFound, Hit,
                    StoreUnavailable, VectorStore)
+from .cluster import cluster_layout
 
 _WRITE_CHUNK = 512   # points per request: ~2.5 MB of JSON at 512-d
 _READ_CHUNK = 1000
@@ -147,8 +148,10 @@ class ServerStore(VectorStore):
                 raise ValueError(f"collection {name!r} exists with dim={stored_dim}, "
                                  f"distance={distance}; asked for dim={dim}, cosine")
         else:
+            # On a cluster: one shard per peer, two copies (app/store/cluster.py).
+            layout = {} if self.local else cluster_layout(self.client).create_kwargs()
             self.client.create_collection(
-                name, vectors_config=qm.VectorParams(size=dim, distance=qm.Distance.COSINE))
+                name, vectors_config=qm.VectorParams(size=dim, distance=qm.Distance.COSINE), **layout)
         self._dims[name] = dim
         self._ensure_indexes(name)
 

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from app.context import AppContext
 from app.media import AUDIO_ROUTE, NotServable, stored_audio_file
 from app.ui import tab_analysis, tab_caption, tab_compare, tab_library, tab_map, tab_pair, tab_ranking, tab_status
-from app.ui import tab_experiments
+from app.ui import tab_duplicates, tab_experiments, tab_libmap, tab_sounds
 
 TITLE = "Audio embedding browser"
 HEADER = (f"# {TITLE}\n"
@@ -90,6 +90,12 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 captioning = tab_caption.build(ctx)
             with gr.Tab("Library", id="library"):
                 tab_library.build(ctx)
+            with gr.Tab("Sound library", id="sounds"):
+                tab_sounds.build(ctx)
+            with gr.Tab("Duplicates", id="duplicates"):
+                tab_duplicates.build(ctx)
+            with gr.Tab("Library map", id="libmap"):
+                tab_libmap.build(ctx)
             with gr.Tab("Audio analysis", id="analysis"):
                 analysis = tab_analysis.build(ctx)
                 _probe_senders(tabs, analysis["probe"], {"pair": pair["audio"], "caption": captioning["audio"]})

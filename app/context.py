@@ -171,7 +171,8 @@ class AppContext:
         choices = self.model_choices()
         if key not in choices:
             shown = key if len(key) <= 80 else key[:77] + "..."
-            raise UnknownModelError(f"unknown model {shown!r}: this server offers {', '.join(choices)}")
+            offered = ", ".join(choices[:12]) + (f" and {len(choices) - 12} more (see /models)" if len(choices) > 12 else "")
+            raise UnknownModelError(f"unknown model {shown!r}: this server offers {offered}")
         return key
 
     def embedder(self, name: str, progress: Progress | None = None) -> Embedder:

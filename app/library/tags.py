@@ -162,7 +162,14 @@ def with_tags(payload: dict, tags: list[dict]) -> dict:
 
 
 def tag_payloads(embedder, vectors: np.ndarray, payloads: list[dict]) -> list[dict]:
-    """The ingest hook: payloads of one embedded batch with this model's auto tags added."""
+    """The ingest hook: payloads of one embedded batch with this model's auto tags added.
+
+    Zero-shot tags need a text tower: an audio-only model's payloads keep their file tags only.
+    """
+    from app.embedders.base import supports_text
+
+    if not supports_text(embedder):
+        return payloads
     return [with_tags(p, t) for p, t in zip(payloads, tagger_for(embedder).tag(vectors))]
 
 

@@ -35,7 +35,7 @@ def run_experiment(ctx: AppContext, name: str, models: list[str], max_clips: int
     if not models:
         raise ValueError("choose at least one model")
     clips = min(int(max_clips), UI_MAX_CLIPS) if max_clips and int(max_clips) > 0 else None
-    embedders = {m: ctx.embedder(m, prepare=False) for m in models}  # only the models this server offers
+    embedders = {m: ctx.embedder(m) for m in models}  # only the models this server offers
     config = RunConfig(tuple(models), max_clips=clips, store_sizes=UI_STORE_SIZES, speak=2,
                        projection_sizes=UI_PROJECTION_SIZES,
                        precision=ctx.settings.precision, demo_dir=str(ctx.demo_dir), vocab_dir=str(ctx.vocab_dir))

@@ -5,28 +5,19 @@ calls also prove the rows are plain data with "file" and "url".
 """
 from __future__ import annotations
 
-import socket
 
 import pytest
 import soundfile as sf
 
 from tests.conftest import noise, tone
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.served import serve_app
 
 
 @pytest.fixture(scope="module")
 def served(tiny_clap_dir, tmp_path_factory):
-    from gradio_client import Client
-
     from app.context import AppContext
     from app.indexing import IngestConfig, ingest_paths
     from app.settings import Settings
-    from app.ui.blocks import build_app
 
     root = tmp_path_factory.mktemp("ui-library")
     lib = root / "lib"
@@ -41,14 +32,10 @@ def served(tiny_clap_dir, tmp_path_factory):
     ctx = AppContext(settings, bootstrap=False, demo_dir=root / "no-demo", vocab_dir=root / "no-vocab")
     emb = ctx.embedder(str(tiny_clap_dir))
     assert ingest_paths([lib], [emb], ctx.store, IngestConfig(set_name="lib")).indexed == 4
-    demo = build_app(ctx).queue()
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                allowed_paths=ctx.allowed_paths())  # as app/__main__.py does
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), str(tiny_clap_dir), lib, port, ctx
+        with serve_app(ctx) as app:
+            yield app.client, str(tiny_clap_dir), lib, app.port, ctx
     finally:
-        demo.close()
         ctx.close()
 
 

@@ -1,7 +1,6 @@
 """The Experiments tab end to end: a real server, a tiny CLAP, a default gradio_client.Client."""
 from __future__ import annotations
 
-
 import pytest
 import soundfile as sf
 

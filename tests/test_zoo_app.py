@@ -6,7 +6,6 @@ one clear error, and its bootstrap indexes the demo set but no caption vocabular
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import soundfile as sf

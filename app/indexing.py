@@ -11,9 +11,6 @@ listed in `IngestReport.duplicates`.
 """
 from __future__ import annotations
 
-import errno
-import hashlib
-import os
 import re
 import time
 from collections import deque
@@ -25,10 +22,12 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from app.audio import AUDIO_EXTS, AudioError, is_audio_file, load_audio_rates
+from app.audio import AudioError, load_audio_rates
 from app.collections import Kind, collection_of
 from app.embedders.base import Embedder
 from app.library.tags import tag_payloads
+# Re-exported: callers import the scanning and id functions from app.indexing.
+from app.scan import file_sha256, in_shard, real_path, scan_audio_files, scan_roots, text_id  # noqa: F401
 from app.store import VectorStore
 
 Progress = Callable[[int, int, str], None]
@@ -88,74 +87,7 @@ class _Decoded:
     warnings: list[str] = field(default_factory=list)  # stored anyway (cropped, silent)
 
 
-# --- scanning and hashing ----------------------------------------------------
-def scan_audio_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Audio files under `paths` (files or folders, recursive), absolute and sorted."""
-    return [path for path, _ in _scan(paths)[0]]
-
-
-def _scan(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path]], list[tuple[str, str]]]:
-    """((file, root) pairs, (path, reason) refusals).
-
-    Hidden files/folders are skipped (macOS `._x.wav` forks, `.git`). A file found in a
-    folder is kept only if its real path (symlinks resolved) stays inside that folder,
-    so a link cannot make the worker read outside the roots it was given. A file named
-    explicitly that is not audio is refused, not silently ignored.
-    """
-    found: dict[Path, Path] = {}
-    refused: list[tuple[str, str]] = []
-    for raw in paths:
-        root = Path(raw).expanduser().resolve()
-        if not root.exists():
-            raise FileNotFoundError(f"{raw}: no such file or folder")
-        if root.is_file():
-            if is_audio_file(root):
-                found.setdefault(root, root.parent)
-            else:
-                refused.append((str(raw), f"not an audio file (extension {root.suffix or '(none)'!r}; "
-                                          f"supported: {', '.join(sorted(AUDIO_EXTS))})"))
-            continue
-        # os.walk does not follow symlinked folders, so a link loop cannot hang the scan.
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                if name.startswith(".") or not is_audio_file(name):
-                    continue
-                path = Path(folder) / name
-                if not path.resolve().is_relative_to(root):
-                    refused.append((str(path), f"a link to {path.resolve()}, outside {root}: not indexed"))
-                    continue
-                found.setdefault(path, root)
-    return sorted(found.items()), refused
-
-
-def real_path(path: Path, root: Path) -> Path:
-    """`path` with symlinks resolved; PermissionError if that leaves `root` (checked at open time)."""
-    real = path.resolve()
-    if not real.is_relative_to(root):
-        raise PermissionError(errno.EACCES, f"it now links to {real}, outside {root}")
-    return real
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of the file's bytes (the point id: same content -> same id)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def text_id(text: str) -> str:
-    """Id of a caption/tag line: sha256 of its UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def in_shard(sha: str, shard: tuple[int, int] | None) -> bool:
-    """Whether a content hash belongs to shard (i, n): int(sha) mod n == i."""
-    return shard is None or int(sha, 16) % shard[1] == shard[0]
-
-
+# --- hashing (scanning and content ids: app/scan.py) ---------------------------
 def _hash_all(files: list[tuple[Path, Path]], config: IngestConfig, report: IngestReport,
               pool: ThreadPoolExecutor, progress: Progress | None) -> list[_Item]:
     """Hash in the pool (hashlib releases the GIL); apply the shard; fold duplicates."""
@@ -338,7 +270,7 @@ def ingest_paths(paths: Iterable[str | Path], embedders: Sequence[Embedder], sto
     start = time.perf_counter()
     report = IngestReport()
     names = [collection_for(store, e) for e in embedders]
-    files, refused = _scan(paths)
+    files, refused = scan_roots(paths)
     if config.shard is None or config.shard[0] == 0:  # every shard scans: report refusals once
         report.failed.extend(refused)
     with ThreadPoolExecutor(config.workers, thread_name_prefix="ingest") as pool:

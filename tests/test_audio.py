@@ -144,10 +144,11 @@ _PEAK_RSS_SCRIPT = """
 import resource, sys
 import numpy as np, soundfile as sf
 from app import audio
+from app.decode import _decode_av
 path, decoder = sys.argv[1], sys.argv[2]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if decoder == "av":
-    clip = audio._decode_av(path, path, [16000], audio.DEFAULT_AUDIO_CONFIG)[0]
+    clip = _decode_av(path, path, [16000], audio.DEFAULT_AUDIO_CONFIG)[0]
 else:
     clip = audio.load_audio(path, 16000)
 grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024

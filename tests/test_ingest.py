@@ -105,15 +105,25 @@ runpy.run_module("ingest", run_name="__main__", alter_sys=True)
 """
 
 
-def test_kill_9_mid_run_then_resume_has_no_duplicates_and_no_gaps(tmp_path, capsys, monkeypatch):
-    files = make_tones(tmp_path / "lib", 40)
+def start_slow_ingest(tmp_path: Path, stderr=subprocess.DEVNULL) -> tuple[subprocess.Popen, list[str], Path]:
+    """`python -m ingest -v` over 40 tones with the slow BandEmbedder, in a child process.
+
+    Returns (process, the CLI arguments without -v, the store folder); stdout is a pipe.
+    """
+    make_tones(tmp_path / "lib", 40)
     store_dir = tmp_path / "store"
     launcher = tmp_path / "launch_ingest.py"
     launcher.write_text(LAUNCHER.format(repo=str(REPO)))
     args = [str(tmp_path / "lib"), "--model", "bands", "--store", str(store_dir), "--batch-size", "2",
             "--workers", "1", "--no-vocab"]
     proc = subprocess.Popen([sys.executable, str(launcher), *args, "--verbose"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=stderr, text=True)
+    return proc, args, store_dir
+
+
+def test_kill_9_mid_run_then_resume_has_no_duplicates_and_no_gaps(tmp_path, capsys, monkeypatch):
+    proc, args, store_dir = start_slow_ingest(tmp_path)
+    files = sorted((tmp_path / "lib").glob("tone_*.wav"))
     seen = []
     for line in proc.stdout:  # -v prints "stored: ..." right after each batch is upserted
         seen.append(line)
@@ -325,14 +335,7 @@ def test_cropped_files_warn_and_fragments_are_refused(tmp_path, capsys, monkeypa
 
 
 def test_sigterm_stops_after_the_batch_in_flight_and_closes_the_store(tmp_path, capsys, monkeypatch):
-    make_tones(tmp_path / "lib", 40)
-    store_dir = tmp_path / "store"
-    launcher = tmp_path / "launch_ingest.py"
-    launcher.write_text(LAUNCHER.format(repo=str(REPO)))
-    args = [str(tmp_path / "lib"), "--model", "bands", "--store", str(store_dir), "--batch-size", "2",
-            "--workers", "1", "--no-vocab"]
-    proc = subprocess.Popen([sys.executable, str(launcher), *args, "--verbose"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, args, store_dir = start_slow_ingest(tmp_path, stderr=subprocess.PIPE)
     for line in proc.stdout:
         if line.startswith("stored:"):
             proc.send_signal(signal.SIGTERM)  # what `docker stop` sends

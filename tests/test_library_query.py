@@ -35,9 +35,9 @@ def names(rows):
 
 def test_vector_mode_ranks_by_meaning_and_rows_are_api_safe(lib):
     store, emb = lib
-    rows = search_library(store, emb, "band1", "vector", k=3, url_for=lambda f: "/file=" + f)
+    rows = search_library(store, emb, "band1", "vector", k=3, url_for=lambda point_id: "/audio/m/" + point_id)
     assert set(names(rows)) == {"deep_boom.wav", "long_boom.wav", "crack.wav"}
-    assert all("path" not in r and r["url"] == "/file=" + r["file"] for r in rows)
+    assert all("path" not in r and r["url"] == "/audio/m/" + r["id"] for r in rows)
 
 
 def test_keyword_mode_matches_file_and_folder_words(lib):

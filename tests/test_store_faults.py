@@ -21,6 +21,7 @@ import pytest
 
 from app.store import StoreUnavailable, open_store
 from ingest.cli import main as ingest_main
+from tests.served import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 COLLECTIONS_REPLY = b'{"result":{"collections":[]},"status":"ok","time":0.0}'
@@ -183,12 +184,6 @@ def test_edge_flush_failure_recovers_without_restart_or_loss(tmp_path, caplog):
 
 
 # ---- defect 7 and the --store check of 5 -------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_app_closes_the_store_on_sigterm(tmp_path):
     from app.store import collection_name
 
@@ -197,7 +192,7 @@ def test_app_closes_the_store_on_sigterm(tmp_path):
     with open_store(store_dir=tmp_path / "store") as store:
         store.ensure_collection(name, 8)
         store.upsert(name, ["a" * 64], vector, [{"path": "/x.wav", "name": "x.wav", "set": "kept"}])
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("QDRANT_URL", "AEB_MODELS", "AEB_LIBRARY_ROOTS")}
     env.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1",
                GRADIO_TEMP_DIR=str(tmp_path / "gradio"), AEB_DATA_DIR=str(tmp_path / "data"))
@@ -231,7 +226,7 @@ def test_app_closes_the_store_on_sigterm(tmp_path):
 def test_store_pointing_at_a_file_is_one_line(tmp_path, cli):
     a_file = tmp_path / "store.txt"
     a_file.write_text("not a folder")
-    args = {"app": ["-m", "app", "--store", str(a_file), "--port", str(_free_port())],
+    args = {"app": ["-m", "app", "--store", str(a_file), "--port", str(free_port())],
             "ingest": ["-m", "ingest", str(tmp_path), "--model", "mini-clap", "--store", str(a_file)]}[cli]
     proc = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -5,7 +5,6 @@ look like files to it (no "path" key), and each row's "url" must fetch the audio
 """
 from __future__ import annotations
 
-import socket
 import urllib.error
 import urllib.request
 
@@ -15,25 +14,17 @@ import soundfile as sf
 
 from app.analysis.similarity import cosine
 from tests.conftest import noise, tone
+from tests.served import serve_app
 
 TEXT = "a piano melody in a minor key"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def served(tiny_clap_dir, tmp_path_factory):
     """(client, context, library folder) for an app with one model and a small indexed set."""
-    from gradio_client import Client
-
     from app.context import AppContext
     from app.indexing import IngestConfig, ingest_paths
     from app.settings import Settings
-    from app.ui.blocks import build_app, launch_options
 
     root = tmp_path_factory.mktemp("ui-api")
     lib = root / "lib"
@@ -47,14 +38,10 @@ def served(tiny_clap_dir, tmp_path_factory):
     emb = ctx.embedder(str(tiny_clap_dir))
     report = ingest_paths([lib], [emb], ctx.store, IngestConfig(set_name="lib"))
     assert report.indexed == 5
-    demo = build_app(ctx).queue()
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                allowed_paths=ctx.allowed_paths(), **launch_options(ctx))
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), ctx, root
+        with serve_app(ctx) as app:
+            yield app.client, ctx, root
     finally:
-        demo.close()
         ctx.close()
 
 

@@ -1,27 +1,17 @@
 """The Experiments tab end to end: a real server, a tiny CLAP, a default gradio_client.Client."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 import soundfile as sf
 
 from app.analysis import probes
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.served import serve_app
 
 
 @pytest.fixture(scope="module")
 def served(tiny_clap_dir, tmp_path_factory):
-    from gradio_client import Client
-
     from app.context import AppContext
     from app.settings import Settings
-    from app.ui.blocks import build_app
 
     root = tmp_path_factory.mktemp("ui-exp")
     demo, vocab = root / "demo", root / "vocab"
@@ -35,13 +25,10 @@ def served(tiny_clap_dir, tmp_path_factory):
     (vocab / "captions.txt").write_text("a sine tone\na square wave\nspeech\n")
     settings = Settings(store_dir=root / "store", models=(str(tiny_clap_dir),))
     ctx = AppContext(settings, bootstrap=False, demo_dir=demo, vocab_dir=vocab)
-    app = build_app(ctx).queue()
-    port = _free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), str(tiny_clap_dir)
+        with serve_app(ctx) as app:
+            yield app.client, str(tiny_clap_dir)
     finally:
-        app.close()
         ctx.close()
 
 

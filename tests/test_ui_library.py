@@ -5,28 +5,18 @@ calls also prove the rows are plain data with "file" and "url".
 """
 from __future__ import annotations
 
-import socket
-
 import pytest
 import soundfile as sf
 
 from tests.conftest import noise, tone
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.served import serve_app
 
 
 @pytest.fixture(scope="module")
 def served(tiny_clap_dir, tmp_path_factory):
-    from gradio_client import Client
-
     from app.context import AppContext
     from app.indexing import IngestConfig, ingest_paths
     from app.settings import Settings
-    from app.ui.blocks import build_app
 
     root = tmp_path_factory.mktemp("ui-library")
     lib = root / "lib"
@@ -41,14 +31,10 @@ def served(tiny_clap_dir, tmp_path_factory):
     ctx = AppContext(settings, bootstrap=False, demo_dir=root / "no-demo", vocab_dir=root / "no-vocab")
     emb = ctx.embedder(str(tiny_clap_dir))
     assert ingest_paths([lib], [emb], ctx.store, IngestConfig(set_name="lib")).indexed == 4
-    demo = build_app(ctx).queue()
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                allowed_paths=ctx.allowed_paths())  # as app/__main__.py does
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), str(tiny_clap_dir), lib, port, ctx
+        with serve_app(ctx) as app:
+            yield app.client, str(tiny_clap_dir), lib, app.port, ctx
     finally:
-        demo.close()
         ctx.close()
 
 
@@ -56,16 +42,24 @@ def test_library_search_rows_work_with_a_default_client(served):
     client, model, lib, port, _ = served
     rows = client.predict("tone", "keyword", model, "", "", "", "", "", 10, api_name="/library_search")
     assert {r["name"] for r in rows} == {"tone_220.wav", "tone_220_copy.flac", "tone_880.wav"}
-    assert all("path" not in r and r["url"].startswith("/gradio_api/file=") for r in rows)
+    # the project's audio URL (app.media.audio_url): absolute, /audio/<model slug>/<point id>
+    assert all("path" not in r and r["url"] == f"http://127.0.0.1:{port}/audio/{slug(model)}/{r['id']}"
+               for r in rows)
     assert all(r["auto_tags"] and r["auto_tags"][0]["model"] == emb_name(model) for r in rows)
     import urllib.request
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{rows[0]['url']}") as response:
+    with urllib.request.urlopen(rows[0]["url"]) as response:
         assert response.status == 200 and len(response.read()) > 1000  # the audio itself
 
 
 def emb_name(model_dir: str) -> str:
     from app.embedders import load_embedder
     return load_embedder(model_dir).name
+
+
+def slug(model_dir: str) -> str:
+    """The model's part of an audio URL, /audio/<slug>/<id>."""
+    from app.store import model_slug
+    return model_slug(emb_name(model_dir))
 
 
 def test_filters_through_the_api(served):
@@ -85,12 +79,16 @@ def test_facets_and_tags_endpoints(served):
 
 
 def test_duplicates_endpoint_groups_the_transcoded_copy(served):
-    client, model, lib, *_ = served
+    import urllib.request
+
+    client, model, lib, port, _ = served
     rows = client.predict(model, "", "0.9999", api_name="/duplicates")
     groups = {}
     for r in rows:
         groups.setdefault(r["group"], set()).add(r["name"])
-        assert "path" not in r
+        assert "path" not in r and r["url"] == f"http://127.0.0.1:{port}/audio/{slug(model)}/{r['id']}"
+    with urllib.request.urlopen(rows[0]["url"]) as response:
+        assert response.status == 200 and len(response.read()) > 1000
     assert {"tone_220.wav", "tone_220_copy.flac"} in [g & {"tone_220.wav", "tone_220_copy.flac"} for g in groups.values()]
 
 
@@ -119,6 +117,7 @@ def test_library_map_endpoint_before_and_after_a_map_is_computed(served):
     assert {p["file"].rsplit("/", 1)[-1] for p in ready["points"]} == {"tone_220.wav", "tone_220_copy.flac",
                                                                        "tone_880.wav", "hiss.wav"}
     assert all("path" not in p and np.isfinite([p["x"], p["y"]]).all() for p in ready["points"])
+    assert all(p["url"].endswith(f"/audio/{slug(model)}/{p['id']}") for p in ready["points"])
 
 
 def _collection(emb) -> str:

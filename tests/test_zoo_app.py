@@ -6,23 +6,16 @@ one clear error, and its bootstrap indexes the demo set but no caption vocabular
 """
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 import soundfile as sf
 
 from app.embedders import TextUnsupportedError
 from tests.conftest import noise, tone
+from tests.served import serve_app
 from tests.zoo_checkpoints import build_tiny_audio_encoder, build_tiny_pe_audio
 
 TEXT = "a piano melody in a minor key"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -96,16 +89,11 @@ def test_search_audio_works_for_both_and_text_only_for_pe(zoo_app):
 
 def test_api_with_a_default_client(zoo_app, tiny_clap_dir):
     """Maps, compare, similarity, sets and /models through the JSON API (default `Client(url)`)."""
-    from gradio_client import Client, handle_file
-
-    from app.ui.blocks import build_app
+    from gradio_client import handle_file
 
     ctx, root, pe, enc = zoo_app
-    demo = build_app(ctx).queue()
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with serve_app(ctx) as app:
+        client = app.client
         clip = handle_file(str(root / "lib" / "tone440.wav"))
         models = {m["name"]: m for m in client.predict(api_name="/models")}
         assert models[pe]["family"] == "pe-audio" and models[pe]["has_text"] and models[pe]["dim"] == 64
@@ -128,5 +116,3 @@ def test_api_with_a_default_client(zoo_app, tiny_clap_dir):
             hits = client.predict(clip, model, "lib", 3, api_name="/search_audio")
             assert len(hits) == 3 and hits[0]["score"] >= hits[-1]["score"]
             assert all("path" not in h and h["url"] for h in hits)
-    finally:
-        demo.close()

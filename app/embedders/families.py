@@ -32,6 +32,15 @@ class Family:
         module, _, cls = self.adapter_path.partition(":")
         return getattr(importlib.import_module(module), cls)
 
+    def import_package(self, what: str):
+        """The optional package this family needs, or a one-line error naming the install command."""
+        from app.embedders.base import ModelUnavailableError
+
+        try:
+            return importlib.import_module(self.package)
+        except ImportError as exc:
+            raise ModelUnavailableError(f"{what} needs the optional package {self.package}: {self.install}") from exc
+
 
 FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("mini", "app.embedders.mini:MiniEmbedder", True, (), "shipped mini models (CNN + frozen MiniLM)"),

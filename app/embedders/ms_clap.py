@@ -19,18 +19,6 @@ from app.embedders.detect import MSCLAP_WEIGHTS, msclap_version
 from app.embedders.families import FAMILIES
 from app.embedders.hub import hub_offline, hub_reachable
 
-INSTALL = FAMILIES["ms-clap"].install
-
-
-def import_msclap():
-    """The msclap package, or a one-line error naming the install command."""
-    try:
-        import msclap
-    except ImportError as exc:
-        raise ModelUnavailableError(f"Microsoft CLAP needs the optional package msclap: {INSTALL}") from exc
-    return msclap
-
-
 def _cached_weights(repo_id: str, filename: str) -> str | None:
     """The weights file from the local HF cache, or None when it is not there."""
     from huggingface_hub import hf_hub_download
@@ -60,7 +48,7 @@ class MSClapEmbedder(Embedder):
         """`msclap.CLAP(model_fp, version)`; the weights come from a directory or msclap's hub download."""
         if precision != "fp32":
             raise ValueError(f"model '{spec.name}': msclap runs in fp32 only")
-        msclap = import_msclap()
+        msclap = FAMILIES["ms-clap"].import_package("Microsoft CLAP")
         path = Path(spec.source).expanduser()
         version = str(spec.option("version") or (msclap_version(path) if path.is_dir() else None) or "2023")
         if path.is_dir():

@@ -10,21 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.embedders.base import Embedder, EmbedderInfo, ModelUnavailableError, pool_windows, repeat_pad
+from app.embedders.base import Embedder, EmbedderInfo, pool_windows, repeat_pad
 from app.embedders.families import FAMILIES
 from app.embedders.hub import offline_first
-
-INSTALL = FAMILIES["muq-mulan"].install
-
-
-def import_muq():
-    """The muq package, or a one-line error naming the install command."""
-    try:
-        import muq
-    except ImportError as exc:
-        raise ModelUnavailableError(f"MuQ-MuLan needs the optional package muq: {INSTALL}") from exc
-    return muq
-
 
 class MuQMuLanEmbedder(Embedder):
     """Embedder over a `muq.MuQMuLan` module."""
@@ -44,7 +32,7 @@ class MuQMuLanEmbedder(Embedder):
     def from_spec(cls, spec, precision: str = "fp32") -> "MuQMuLanEmbedder":
         if precision != "fp32":
             raise ValueError(f"model '{spec.name}': MuQ-MuLan runs in fp32 only")
-        muq = import_muq()
+        muq = FAMILIES["muq-mulan"].import_package("MuQ-MuLan")
 
         def load(local_only: bool) -> "MuQMuLanEmbedder":
             model = muq.MuQMuLan.from_pretrained(spec.source, local_files_only=local_only)

@@ -19,7 +19,7 @@ from app.search import MAX_K, rrf_fuse
 from app.store import collection_name, model_slug
 
 MODES = ("vector", "keyword", "hybrid")
-UrlFor = Callable[[str], "str | None"]
+UrlFor = Callable[[str], "str | None"]  # point id -> the URL that serves its audio (app.media.audio_url)
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Filters:
 def row(hit_id: str, payload: dict, score: float, url_for: UrlFor | None = None) -> dict:
     """One API-safe result row (see module docstring)."""
     file = payload.get("path") or payload.get("name") or ""
-    return {"id": hit_id, "file": file, "url": url_for(file) if url_for and file else None,
+    return {"id": hit_id, "file": file, "url": url_for(hit_id) if url_for and file else None,
             "name": payload.get("name"), "score": round(float(score), 6), "set": payload.get("set"),
             "duration": payload.get("duration"), "tags": payload.get("tags") or [],
             "auto_tags": payload.get("auto_tags") or []}

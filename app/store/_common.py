@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import KW_FIELD, KW_SOURCES
+from .base import KW_FIELD, KW_SOURCES, Hit
 
 # A fixed namespace: the same caller id maps to the same UUID on every machine, forever.
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "audio-embedding-browser/store/v1")
@@ -170,6 +170,13 @@ def public_payload(payload: dict | None) -> dict:
     if not payload:
         return {}
     return {k: v for k, v in payload.items() if k != KW_FIELD}
+
+
+def hit(point: Any, score: float | None = None) -> Hit:
+    """Engine point (ScoredPoint or Record, Edge or server) -> Hit with the caller's id."""
+    payload = public_payload(point.payload)
+    item_id = payload.get("id") or str(point.id)
+    return Hit(id=item_id, score=float(point.score if score is None else score), payload=payload)
 
 
 def to_vector(raw: Any) -> np.ndarray | None:

@@ -57,13 +57,6 @@ def _filter(set_name: str | None, tags: list[str] | None = None) -> qe.Filter | 
     return qe.Filter(must=must) if must else None
 
 
-def _hit(point, score: float | None = None) -> Hit:
-    """Engine point (ScoredPoint or Record) -> Hit with the caller's id."""
-    payload = c.public_payload(point.payload)
-    item_id = payload.get("id") or str(point.id)
-    return Hit(id=item_id, score=float(point.score if score is None else score), payload=payload)
-
-
 class EdgeStore(VectorStore):
     """Vector store on local disk, backed by one Qdrant Edge shard per collection.
 
@@ -227,14 +220,14 @@ class EdgeStore(VectorStore):
                tags: list[str] | None = None) -> list[Hit]:
         query = c.check_query(vector, self._dim(name))
         request = self._request(query, c.check_k(k), _filter(set_name, tags))
-        return [_hit(p) for p in self._open(name).read(lambda shard: shard.query(request))]
+        return [c.hit(p) for p in self._open(name).read(lambda shard: shard.query(request))]
 
     def search_batch(self, name: str, vectors: np.ndarray, k: int = 10,
                      set_name: str | None = None) -> list[list[Hit]]:
         arr = c.check_matrix(vectors, self._dim(name), "query vectors")
         k, flt = c.check_k(k), _filter(set_name)
         batch = qe.QueryBatchRequest([self._request(v, k, flt) for v in arr])
-        return [[_hit(p) for p in res] for res in self._open(name).read(lambda shard: shard.query_batch(batch))]
+        return [[c.hit(p) for p in res] for res in self._open(name).read(lambda shard: shard.query_batch(batch))]
 
     def keyword_search(self, name: str, text: str, k: int = 10,
                        set_name: str | None = None) -> list[Hit]:
@@ -245,7 +238,7 @@ class EdgeStore(VectorStore):
         request = qe.QueryRequest(limit=c.check_k(k), query=qe.TextQuery(KW_FIELD, words),
                                   filter=_filter(set_name), with_payload=self._payload_sel,
                                   with_vector=False)
-        return [_hit(p) for p in handle.read(lambda shard: shard.query(request)) if p.score > 0]
+        return [c.hit(p) for p in handle.read(lambda shard: shard.query(request)) if p.score > 0]
 
     def retrieve(self, name: str, ids: list[str],
                  with_vectors: bool = False) -> list[tuple[Hit, np.ndarray | None]]:
@@ -256,7 +249,7 @@ class EdgeStore(VectorStore):
             for rec in handle.read(lambda shard: shard.retrieve(keys[part], with_payload=self._payload_sel,
                                                                 with_vector=with_vectors)):
                 records[rec.id] = rec
-        return [(_hit(records[k], 1.0), c.to_vector(records[k].vector) if with_vectors else None)
+        return [(c.hit(records[k], 1.0), c.to_vector(records[k].vector) if with_vectors else None)
                 for k in keys if k in records]
 
     def scroll(self, name: str, set_name: str | None = None, with_vectors: bool = False,
@@ -268,7 +261,7 @@ class EdgeStore(VectorStore):
                                        with_payload=self._payload_sel, with_vector=with_vectors)
             records, offset = handle.read(lambda shard: shard.scroll(request))
             for rec in records:
-                yield _hit(rec, 1.0), (c.to_vector(rec.vector) if with_vectors else None)
+                yield c.hit(rec, 1.0), (c.to_vector(rec.vector) if with_vectors else None)
             left -= len(records)
             if offset is None or not records:
                 return

@@ -8,27 +8,23 @@ running server, and must never be the default store (83 ms/query at 100k points)
 """
 from __future__ import annotations
 
-import functools
 import math
 import time
 import warnings
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Iterator
 
 import numpy as np
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
-from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from . import _common as c
-from ._health import DOWN as _DOWN
-from ._health import describe as _describe
+from ._health import guarded, probe, whole_seconds
 from .base import (KEYWORD_FIELDS, KW_FIELD, NAME_FIELD, CollectionNotFound, Hit,
                    StoreUnavailable, VectorStore)
 from .cluster import cluster_layout
 
 _WRITE_CHUNK = 512   # points per request: ~2.5 MB of JSON at 512-d
 _READ_CHUNK = 1000
-_T = TypeVar("_T")
 
 
 def _index_schemas() -> dict[str, Any]:
@@ -55,29 +51,6 @@ def _filter(set_name: str | None, tags: list[str] | None = None) -> qm.Filter | 
     return qm.Filter(must=must) if must else None
 
 
-def _hit(point: Any, score: float | None = None) -> Hit:
-    payload = c.public_payload(point.payload)
-    item_id = payload.get("id") or str(point.id)
-    return Hit(id=item_id, score=float(point.score if score is None else score), payload=payload)
-
-
-def _guarded(method: Callable[..., _T]) -> Callable[..., _T]:
-    """Turn transport failures into StoreUnavailable with a one-line message; fail fast after one."""
-    @functools.wraps(method)
-    def wrapper(self: "ServerStore", *args: Any, **kwargs: Any) -> _T:
-        if not self.local:
-            _DOWN.check(self.where)
-        try:
-            return method(self, *args, **kwargs)
-        except ResponseHandlingException as exc:
-            reason = _describe(exc.source, self.timeout, "--qdrant-timeout")
-            message = f"Qdrant server at {self.where} {reason}"
-            if not self.local:
-                _DOWN.mark(self.where, message)
-            raise StoreUnavailable(message) from None
-    return wrapper
-
-
 class ServerStore(VectorStore):
     """Vector store on a Qdrant server (`url`) or in qdrant-client local mode (`path`).
 
@@ -99,9 +72,9 @@ class ServerStore(VectorStore):
             raise ValueError("ServerStore needs exactly one of url= or path=")
         self.local = url is None
         self.where = str(url if url is not None else path)
-        self.timeout = _whole_seconds(timeout)
+        self.timeout = whole_seconds(timeout)
         if url is not None:
-            _probe(url, api_key, _whole_seconds(connect_timeout))
+            probe(url, api_key, whole_seconds(connect_timeout))
             self.client = QdrantClient(url=url, api_key=api_key, timeout=self.timeout,
                                        check_compatibility=False)
         elif path == ":memory:":
@@ -116,11 +89,11 @@ class ServerStore(VectorStore):
         return f"ServerStore({'path' if self.local else 'url'}={self.where!r})"
 
     # ---- collections -------------------------------------------------------------
-    @_guarded
+    @guarded
     def has_collection(self, name: str) -> bool:
         return bool(self.client.collection_exists(c.check_collection_name(name)))
 
-    @_guarded
+    @guarded
     def list_collections(self) -> list[str]:
         return sorted(col.name for col in self.client.get_collections().collections)
 
@@ -139,7 +112,7 @@ class ServerStore(VectorStore):
             self._dims[name] = self._stored_params(name)[0]
         return self._dims[name]
 
-    @_guarded
+    @guarded
     def ensure_collection(self, name: str, dim: int) -> None:
         dim = c.check_dim(dim)
         if self.has_collection(name):
@@ -167,14 +140,14 @@ class ServerStore(VectorStore):
             if field not in present:
                 self.client.create_payload_index(name, field, schema, wait=True)
 
-    @_guarded
+    @guarded
     def delete_collection(self, name: str) -> None:
         self._dims.pop(name, None)
         if self.has_collection(name):
             self.client.delete_collection(name)
 
     # ---- writes ------------------------------------------------------------------
-    @_guarded
+    @guarded
     def upsert(self, name: str, ids: list[str], vectors: np.ndarray, payloads: list[dict]) -> None:
         dim = self._dim(name)
         ids, arr, prepared = c.check_upsert(ids, vectors, payloads, dim)
@@ -183,7 +156,7 @@ class ServerStore(VectorStore):
                              vectors=arr[part].tolist(), payloads=prepared[part])
             self.client.upsert(name, points=batch, wait=True)
 
-    @_guarded
+    @guarded
     def existing_ids(self, name: str, ids: list[str]) -> set[str]:
         self._dim(name)
         by_key = {str(c.point_uuid(i)): i for i in ids}
@@ -196,16 +169,16 @@ class ServerStore(VectorStore):
         return found
 
     # ---- reads -------------------------------------------------------------------
-    @_guarded
+    @guarded
     def search(self, name: str, vector: np.ndarray, k: int = 10, set_name: str | None = None,
                tags: list[str] | None = None) -> list[Hit]:
         query = c.check_query(vector, self._dim(name))
         res = self.client.query_points(
             name, query=query.tolist(), limit=c.check_k(k), query_filter=_filter(set_name, tags),
             search_params=self._params, with_payload=self._payload_sel, with_vectors=False)
-        return [_hit(p) for p in res.points]
+        return [c.hit(p) for p in res.points]
 
-    @_guarded
+    @guarded
     def search_batch(self, name: str, vectors: np.ndarray, k: int = 10,
                      set_name: str | None = None) -> list[list[Hit]]:
         arr = c.check_matrix(vectors, self._dim(name), "query vectors")
@@ -213,10 +186,10 @@ class ServerStore(VectorStore):
         requests = [qm.QueryRequest(query=v.tolist(), limit=k, filter=flt, params=self._params,
                                     with_payload=self._payload_sel, with_vector=False)
                     for v in arr]
-        return [[_hit(p) for p in res.points]
+        return [[c.hit(p) for p in res.points]
                 for res in self.client.query_batch_points(name, requests=requests)]
 
-    @_guarded
+    @guarded
     def keyword_search(self, name: str, text: str, k: int = 10,
                        set_name: str | None = None) -> list[Hit]:
         self._dim(name)
@@ -226,9 +199,9 @@ class ServerStore(VectorStore):
         res = self.client.query_points(
             name, query=qm.TextQuery(text=words), using=KW_FIELD, limit=c.check_k(k),
             query_filter=_filter(set_name), with_payload=self._payload_sel, with_vectors=False)
-        return [_hit(p) for p in res.points if p.score > 0]
+        return [c.hit(p) for p in res.points if p.score > 0]
 
-    @_guarded
+    @guarded
     def retrieve(self, name: str, ids: list[str],
                  with_vectors: bool = False) -> list[tuple[Hit, np.ndarray | None]]:
         self._dim(name)
@@ -238,7 +211,7 @@ class ServerStore(VectorStore):
             for rec in self.client.retrieve(name, ids=keys[part], with_payload=self._payload_sel,
                                             with_vectors=with_vectors):
                 records[str(rec.id)] = rec
-        return [(_hit(records[k], 1.0), c.to_vector(records[k].vector) if with_vectors else None)
+        return [(c.hit(records[k], 1.0), c.to_vector(records[k].vector) if with_vectors else None)
                 for k in keys if k in records]
 
     def scroll(self, name: str, set_name: str | None = None, with_vectors: bool = False,
@@ -251,24 +224,24 @@ class ServerStore(VectorStore):
                 name, scroll_filter=flt, limit=int(min(_READ_CHUNK, left)), offset=offset,
                 with_payload=self._payload_sel, with_vectors=with_vectors)
             for rec in records:
-                yield _hit(rec, 1.0), (c.to_vector(rec.vector) if with_vectors else None)
+                yield c.hit(rec, 1.0), (c.to_vector(rec.vector) if with_vectors else None)
             left -= len(records)
             if offset is None or not records:
                 return
 
-    @_guarded
+    @guarded
     def count(self, name: str, set_name: str | None = None) -> int:
         self._dim(name)
         return int(self.client.count(name, count_filter=_filter(set_name), exact=True).count)
 
-    @_guarded
+    @guarded
     def sets(self, name: str) -> dict[str, int]:
         self._dim(name)
         res = self.client.facet(name, key="set", limit=100_000, exact=True)
         return {str(h.value): int(h.count) for h in res.hits}
 
     # ---- maintenance -------------------------------------------------------------
-    @_guarded
+    @guarded
     def optimize(self, name: str, timeout_s: float = 600.0) -> None:
         """Wait until the server's background optimiser reports the collection green."""
         self._dim(name)
@@ -283,26 +256,3 @@ class ServerStore(VectorStore):
 
     def close(self) -> None:
         self.client.close()
-
-
-def _whole_seconds(timeout: float) -> int:
-    """qdrant-client rounds timeouts up to whole seconds; do it here so messages tell the truth."""
-    return max(1, math.ceil(timeout))
-
-
-def _probe(url: str, api_key: str | None, connect_timeout: int) -> None:
-    """Fail fast, in one line, if the server does not answer or rejects the key."""
-    _DOWN.check(url)
-    probe = QdrantClient(url=url, api_key=api_key, timeout=connect_timeout, check_compatibility=False)
-    try:
-        probe.get_collections()
-    except UnexpectedResponse as exc:
-        raise StoreUnavailable(f"Qdrant server at {url} answered HTTP {exc.status_code} "
-                               f"({exc.reason_phrase}); check the URL and API key") from None
-    except Exception as exc:  # connection refused, DNS, TLS, timeout: all mean "not there"
-        message = f"Qdrant server at {url} " + _describe(getattr(exc, "source", None) or exc, connect_timeout,
-                                                        "--qdrant-connect-timeout")
-        _DOWN.mark(url, message)
-        raise StoreUnavailable(message) from None
-    finally:
-        probe.close()

@@ -13,11 +13,14 @@ import pandas as pd
 
 from app.context import AppContext
 from app.library.duplicates import DuplicateConfig, find_duplicates, group_rows, threshold_for
+from app.media import audio_url
 from app.store import collection_name, model_slug
-from app.ui.common import api_endpoint, guarded, hidden_inputs, model_dropdown, playable, status_md, write_csv
+from app.ui.common import (api_endpoint, guarded, hidden_inputs, model_dropdown, playable, request_root, status_md,
+                           write_csv)
 
 COLUMNS = ["group", "size", "name", "format", "sample_rate", "channels", "duration", "link_score", "set", "file"]
-API_KEYS = ("group", "size", "file", "name", "set", "format", "sample_rate", "channels", "duration", "link_score")
+API_KEYS = ("group", "size", "file", "url", "id", "name", "set", "format", "sample_rate", "channels", "duration",
+            "link_score")
 
 
 def run_duplicates(ctx: AppContext, model: str, set_value: str | None, threshold: float | None,
@@ -65,11 +68,13 @@ def build(ctx: AppContext) -> dict:
     go.click(on_find, [model, set_box, threshold], [status, table, export], api_visibility="private")
     table.select(on_play, [table], [status, player], api_visibility="private")
 
-    def api(model_name, set_value, thr):
-        groups = run_duplicates(ctx, model_name or ctx.default_model, set_value, thr or None)
-        return [{k: r.get(k) for k in API_KEYS} for r in group_rows(groups)]
+    def api(model_name, set_value, thr, request: gr.Request):
+        model_name = model_name or ctx.default_model
+        groups = run_duplicates(ctx, model_name, set_value, thr or None)
+        base, slug = request_root(request), model_slug(ctx.embedder(model_name).name)
+        return [{k: r.get(k) for k in API_KEYS} | {"url": audio_url(base, slug, r["id"])} for r in group_rows(groups)]
 
     api_endpoint(api, hidden_inputs("text", "text", "text"), "duplicates",
-                 "Near-duplicate groups: model, set, threshold ('' = calibrated) -> rows {group, size, file, name, "
+                 "Near-duplicate groups: model, set, threshold ('' = calibrated) -> rows {group, size, file, url, id, name, "
                  "set, format, sample_rate, channels, duration, link_score}")
     return {"table": table}

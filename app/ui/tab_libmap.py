@@ -19,8 +19,9 @@ from app.bootstrap import read_lines
 from app.context import AppContext
 from app.library.libmap import METHODS, MapConfig, MapJobs, build_map, load_cached
 from app.library.mapview import COLOUR_BY, join_payloads, m3u, map_figure, rows_csv, selection_rows
+from app.media import audio_url
 from app.store import collection_name, model_slug
-from app.ui.common import api_endpoint, guarded, hidden_inputs, model_dropdown, playable, status_md
+from app.ui.common import api_endpoint, guarded, hidden_inputs, model_dropdown, playable, request_root, status_md
 
 PLOT_ID = "aeb-libmap"
 MAX_KEYS = 5000
@@ -137,8 +138,9 @@ def build(ctx: AppContext) -> dict:
     link.click(on_pick, [points_state], [status, player, table, m3u_file, csv_file], api_visibility="private",
                show_progress="hidden")
 
-    def api(model_name, method_name):
-        name = collection(model_name or ctx.default_model)
+    def api(model_name, method_name, request: gr.Request):
+        slug = model_slug(ctx.embedder(model_name or ctx.default_model).name)
+        name, base = collection_name(slug, "audio"), request_root(request)
         lmap, _ = load_cached(ctx.settings.cache_dir, name, method_name or "umap")
         state = jobs.status(name)
         if lmap is None:
@@ -147,10 +149,12 @@ def build(ctx: AppContext) -> dict:
         return {"status": "ready", "n": len(lmap.ids), "method": lmap.method,
                 "clusters": [{"id": c, "label": label, "size": int((lmap.cluster == c).sum())}
                              for c, label in lmap.names.items()],
-                "points": [{"file": points.files[i], "x": round(float(lmap.xy[i, 0]), 4),
+                "points": [{"file": points.files[i], "url": audio_url(base, slug, str(lmap.ids[i])),
+                            "id": str(lmap.ids[i]), "x": round(float(lmap.xy[i, 0]), 4),
                             "y": round(float(lmap.xy[i, 1]), 4), "cluster": int(lmap.cluster[i])}
                            for i in range(len(lmap.ids))]}
 
     api_endpoint(api, hidden_inputs("text", "text"), "library_map",
-                 "Library map (computed in the Library map tab): model, method -> {status, n, clusters, points}")
+                 "Library map (computed in the Library map tab): model, method -> {status, n, clusters, "
+                 "points {file, url, id, x, y, cluster}}")
     return {"plot": plot}

@@ -6,7 +6,6 @@ APIs: `/library_search`, `/facets`, `/tags` (auto tags of an uploaded clip).
 from __future__ import annotations
 
 import html
-from urllib.parse import quote
 
 import gradio as gr
 import pandas as pd
@@ -14,21 +13,14 @@ import pandas as pd
 from app.context import AppContext
 from app.library.query import MODES, Filters, search_library
 from app.library.tags import facet_counts, load_facets, tagger_for
+from app.media import audio_url
 from app.store import collection_name, model_slug
 from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, model_dropdown, playable,
-                           progress_callback, status_md, write_csv)
+                           progress_callback, request_root, status_md, write_csv)
 
 ALL = "(all)"
 COLUMNS = ["rank", "name", "score", "set", "duration", "auto tags", "folder tags", "file"]
 FACET_COLUMNS = ["tag", "clips", "facet"]
-
-
-def file_url(ctx: AppContext, file: str) -> str | None:
-    """URL the browser or an API client can GET for a stored file, if this server may serve it."""
-    try:
-        return "/gradio_api/file=" + quote(str(ctx.check_readable(file)))
-    except ValueError:
-        return None
 
 
 def parse_filters(set_value: str | None, tags: str | None, folder: str | None, min_s, max_s) -> Filters:
@@ -40,11 +32,15 @@ def parse_filters(set_value: str | None, tags: str | None, folder: str | None, m
                    folder=(folder or "").strip() or None, min_duration=number(min_s), max_duration=number(max_s))
 
 
-def run_search(ctx: AppContext, model: str, query: str, mode: str, filters: Filters, k: int, progress=None):
+def run_search(ctx: AppContext, model: str, query: str, mode: str, filters: Filters, k: int, progress=None,
+               base_url: str | None = None):
+    """Library rows; with `base_url` each row's "url" is `<base_url>/audio/<model>/<id>` (app.media)."""
     emb = ctx.embedder(model, progress_callback(progress) if progress else None)
     if not (query or "").strip() and filters.tags:
         query, mode = " ".join(filters.tags), "keyword"  # browse a tag: its words, exact tag filter
-    return search_library(ctx.store, emb, query, mode, int(k), filters, url_for=lambda f: file_url(ctx, f))
+    slug = model_slug(emb.name)
+    url_for = None if base_url is None else (lambda point_id: audio_url(base_url, slug, point_id))
+    return search_library(ctx.store, emb, query, mode, int(k), filters, url_for=url_for)
 
 
 def rows_frame(rows: list[dict]) -> pd.DataFrame:
@@ -133,9 +129,10 @@ def build(ctx: AppContext) -> dict:
 
 
 def _api(ctx: AppContext) -> None:
-    def api_search(text, mode, model, set_value, tags, folder, min_s, max_s, k):
+    def api_search(text, mode, model, set_value, tags, folder, min_s, max_s, k, request: gr.Request):
         filters = parse_filters(set_value, tags, folder, min_s or None, max_s or None)
-        return run_search(ctx, model or ctx.default_model, text, mode or "hybrid", filters, int(k or 10))
+        return run_search(ctx, model or ctx.default_model, text, mode or "hybrid", filters, int(k or 10),
+                          base_url=request_root(request))
 
     def api_facets(model, set_value):
         frame = facets_frame(ctx, model or ctx.default_model, set_value)

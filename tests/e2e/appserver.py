@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,18 +18,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.served import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = [ROOT / "models" / "mini-clap", ROOT / "models" / "mini-slap"]
 
 
 def shipped_models_present() -> bool:
     return all((d / "config.json").is_file() and any(d.glob("*.safetensors")) for d in SHIPPED)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tiny_model_args(tmp: Path) -> list[str]:

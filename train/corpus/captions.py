@@ -133,10 +133,15 @@ def sound_effect_captions(w: Writer, labels: dict) -> list[str]:
 
 
 def drums_captions(w: Writer, labels: dict) -> list[str]:
+    kit_key = next(k for k, v in DRUM_KITS.items() if v[0] == labels["kit"])
+    return groove_captions(w, labels, DRUM_KITS[kit_key])
+
+
+def groove_captions(w: Writer, labels: dict, kit_words: tuple[str, ...]) -> list[str]:
+    """Captions of a drum groove played on a kit named by one of `kit_words` (synthetic or real)."""
     from .drums import GROOVES
     groove = next(g for g in GROOVES if g.name == labels["pattern"])
-    kit_key = next(k for k, v in DRUM_KITS.items() if v[0] == labels["kit"])
-    kit, gw = w.pick(DRUM_KITS[kit_key]), w.pick(groove.words)
+    kit, gw = w.pick(kit_words), w.pick(groove.words)
     tempo, dyn = w.pick(TEMPO_WORDS[labels["tempo"]]), w.pick(DYNAMICS_WORDS[labels["dynamics"]])
     caps = [w.pick(("drums", "a drum kit", "drum beat", "a drummer playing")),
             f"{article(f'{tempo} {gw}')} on {article(kit)}", f"a drummer playing {article(gw)}",

@@ -2,7 +2,7 @@
 synthetic ones, naming what is heard (instrument, drum piece, kit, loop, sound type)."""
 from __future__ import annotations
 
-from .captions import DYNAMICS_WORDS, TEMPO_WORDS, Writer, article, instrument_captions, instrument_name
+from .captions import DYNAMICS_WORDS, Writer, article, groove_captions, instrument_captions, instrument_name
 from .gm import PERCUSSION
 
 HIT_WORDS: dict[str, tuple[str, ...]] = {
@@ -49,18 +49,7 @@ def real_instrument_captions(w: Writer, labels: dict) -> list[str]:
 
 
 def real_drums_captions(w: Writer, labels: dict) -> list[str]:
-    from .drums import GROOVES
-    groove = next(g for g in GROOVES if g.name == labels["pattern"])
-    kit, gw = w.pick(KIT_WORDS[labels["kit"]]), w.pick(groove.words)
-    tempo, dyn = w.pick(TEMPO_WORDS[labels["tempo"]]), w.pick(DYNAMICS_WORDS[labels["dynamics"]])
-    caps = [w.pick(("drums", "a drum kit", "drum beat", "a drummer playing")),
-            f"{article(f'{tempo} {gw}')} on {article(kit)}", f"a drummer playing {article(gw)}",
-            f"{article(kit)} playing {article(gw)} at {labels['bpm']} bpm",
-            w.pick(("percussion", "drum loop", "beat")) + f", {labels['pattern']}, {labels['tempo']}",
-            f"{dyn} drumming with kick, snare and cymbals", f"{gw} without other instruments"]
-    if labels.get("fill") == "yes":
-        caps.append(w.pick(("a drum beat ending with a tom fill", "drums with a fill")))
-    return caps
+    return groove_captions(w, labels, KIT_WORDS[labels["kit"]])
 
 
 def real_hit_captions(w: Writer, labels: dict) -> list[str]:

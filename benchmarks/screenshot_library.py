@@ -41,7 +41,8 @@ def run(store: Path, library: Path, model: str, chromium: str, only_map: bool = 
         if only_map:
             library_map(page)
             return
-        page.get_by_role("tab", name="Sound library").click()
+        page.get_by_role("tab", name="Library", exact=True).click()
+        page.get_by_role("tab", name="Tags & filters").click()
 
         def count_tags():
             page.get_by_role("button", name="Count tags").click()
@@ -73,6 +74,7 @@ def run(store: Path, library: Path, model: str, chromium: str, only_map: bool = 
         page.get_by_text("Playing", exact=False).first.wait_for(timeout=60_000)
         page.screenshot(path=str(OUT / "library_search.png"), full_page=True)
 
+        page.get_by_role("tab", name="Library", exact=True).click()
         page.get_by_role("tab", name="Duplicates").click()
 
         def duplicates():
@@ -97,6 +99,7 @@ HOVER_PROBE = """() => {
 
 def library_map(page) -> None:
     """Compute the map, measure hover latency over real points, lasso a region, export."""
+    page.get_by_role("tab", name="Library", exact=True).click()
     page.get_by_role("tab", name="Library map").click()
 
     def compute():

@@ -88,14 +88,15 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 tab_ranking.build(ctx)
             with gr.Tab("Pseudo-captioning", id="caption"):
                 captioning = tab_caption.build(ctx)
-            with gr.Tab("Library", id="library"):
-                tab_library.build(ctx)
-            with gr.Tab("Sound library", id="sounds"):
-                tab_sounds.build(ctx)
-            with gr.Tab("Duplicates", id="duplicates"):
-                tab_duplicates.build(ctx)
-            with gr.Tab("Library map", id="libmap"):
-                tab_libmap.build(ctx)
+            with gr.Tab("Library", id="library"), gr.Tabs():  # the user's own files: four views, one tab
+                with gr.Tab("Add & search", id="library-search"):
+                    tab_library.build(ctx)
+                with gr.Tab("Tags & filters", id="sounds"):
+                    tab_sounds.build(ctx)
+                with gr.Tab("Duplicates", id="duplicates"):
+                    tab_duplicates.build(ctx)
+                with gr.Tab("Library map", id="libmap"):
+                    tab_libmap.build(ctx)
             with gr.Tab("Audio analysis", id="analysis"):
                 analysis = tab_analysis.build(ctx)
                 _probe_senders(tabs, analysis["probe"], {"pair": pair["audio"], "caption": captioning["audio"]})

@@ -51,6 +51,25 @@ def load_split(split_dir: str | Path) -> tuple[np.ndarray, list[dict]]:
         return waves, metas
 
 
+def check_corpus_rate(corpus_dir: str | Path, model_rate: int) -> None:
+    """Refuse a corpus rendered at another sample rate than the model's front end expects."""
+    info = Path(corpus_dir) / "corpus.json"
+    rate = json.loads(info.read_text()).get("sample_rate") if info.is_file() else None
+    if rate is not None and int(rate) != int(model_rate):
+        raise ValueError(f"{corpus_dir} is rendered at {rate} Hz but the model's log-mel front end expects "
+                         f"{model_rate} Hz: re-render the corpus at {model_rate} Hz")
+
+
+def corpus_summary(corpus_dir: str | Path) -> dict:
+    """What a model card needs to know about the corpus: its corpus.json minus the bulky config."""
+    info = Path(corpus_dir) / "corpus.json"
+    if not info.is_file():
+        return {"path": str(corpus_dir)}
+    summary = json.loads(info.read_text())
+    summary.pop("config", None)
+    return {"path": str(corpus_dir), **summary}
+
+
 def select_captions(meta: dict, max_captions: int = 0) -> list[str]:
     """The captions of a clip used for training (all, or at most `max_captions`).
 
@@ -404,8 +423,14 @@ class MelBatcher:
         out, self._perm = self._perm[: self.batch_size], self._perm[self.batch_size :]
         return out
 
-    def set_bank(self, bank: CaptionBank) -> None:
-        self.bank_vectors = torch.from_numpy(bank.vectors)
+    def state_dict(self) -> dict:
+        """Sampler position and RNG, so a resumed run draws the same next batches."""
+        return {"rng": self.rng.bit_generator.state, "perm": self._perm.copy(), "epoch": self.epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rng.bit_generator.state = state["rng"]
+        self._perm = np.asarray(state["perm"], dtype=np.int64)
+        self.epoch = int(state["epoch"])
 
     def crop_frames(self) -> int:
         seconds = float(self.rng.choice(self.augment.crop_seconds)) if self.augment else None
@@ -432,7 +457,7 @@ class MelBatcher:
         frames = self.crop_frames()
         batch = {"rows": torch.from_numpy(rows), "class_ids": torch.from_numpy(self.feats.class_ids[rows])}
         for v in range(views):
-            batch[f"mel{v}"] = self.view(rows, frames)
+            batch[f"audio{v}"] = self.view(rows, frames)
             batch[f"text{v}"], batch[f"caption_ids{v}"] = self.captions(rows)
         return batch
 

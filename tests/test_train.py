@@ -328,3 +328,25 @@ def test_slap_on_tiny_clapmodel(tiny_backbone, tmp_path):
         for (k, v), (k2, v2) in zip(model.clap.state_dict().items(), reloaded.state_dict().items()):
             assert k == k2 and torch.equal(v, v2)
     assert (out / "slap_heads.safetensors").is_file() and (out / "slap_config.json").is_file()
+
+
+def test_init_from_copies_the_audio_encoder_and_optionally_the_text_side(tmp_path):
+    from train.config import TrainConfig
+    from train.fit import init_from
+
+    torch.manual_seed(0)
+    src = MiniAudioText(MiniConfig(**TINY))
+    with torch.no_grad():
+        src.text.linear.weight.mul_(2.0)
+        src.logit_scale.fill_(3.0)
+    src.save_pretrained(tmp_path / "src", objective="clap")
+    model = MiniAudioText(MiniConfig(**TINY))
+    init_from(model, TrainConfig(objective="clap", out="x", init_from=str(tmp_path / "src")))
+    for k, v in src.audio.state_dict().items():
+        torch.testing.assert_close(model.audio.state_dict()[k], v)
+    assert not torch.equal(model.text.linear.weight, src.text.linear.weight)  # text side stays fresh
+    init_from(model, TrainConfig(objective="clap", out="x", init_from=str(tmp_path / "src"), init_text=True))
+    assert torch.equal(model.text.linear.weight, src.text.linear.weight) and float(model.logit_scale.detach()) == 3.0
+    whitened = MiniAudioText(MiniConfig(**TINY, text_whitening=True))
+    with pytest.raises(ValueError, match="text_whitening"):
+        init_from(whitened, TrainConfig(objective="clap", out="x", init_from=str(tmp_path / "src"), init_text=True))

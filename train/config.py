@@ -46,6 +46,8 @@ class TrainConfig:
     stop_after_steps: int = _opt(0, "end this session after this many steps in total, saving the state "
                                     "(continue later with --resume)")
     keep_best: bool = _opt(True, "ship the best validated state rather than the last")
+    init_from: Optional[str] = _opt(None, "start the audio encoder from this mini model's (same shape)")
+    init_text: bool = _opt(False, "with --init-from: also its text projection and temperature")
     text_whitening: bool = _opt(True, "centre + ZCA-whiten the frozen MiniLM vectors (fit on training captions)")
     predictor_hidden: int = _opt(1024, "SLAP: predictor MLP width")
     intra_weight: float = _opt(0.5, "SLAP: weight of the intra-modal terms (the paper's balance is 0.5)")

@@ -82,6 +82,25 @@ def make_optimizer(model, cfg: TrainConfig) -> torch.optim.AdamW:
                               for (decay, mult), ps in groups.items()], lr=cfg.lr, betas=(0.9, 0.98))
 
 
+def init_from(model, cfg: TrainConfig) -> None:
+    """Start from another mini model: its audio encoder, and with --init-text its text side."""
+    from app.embedders.mini_model import MiniAudioText
+
+    src = MiniAudioText.from_pretrained(cfg.init_from)
+    parts = [("audio", model.audio, src.audio)]
+    if cfg.init_text:
+        if src.cfg.text_whitening != model.cfg.text_whitening:
+            raise ValueError(f"--init-text: {cfg.init_from} has text_whitening={src.cfg.text_whitening}, "
+                             f"this run {model.cfg.text_whitening}")
+        parts.append(("text", model.text, src.text))
+        model.logit_scale.data.copy_(src.logit_scale.data)
+    for name, dst, source in parts:
+        try:
+            dst.load_state_dict(source.state_dict())
+        except RuntimeError as exc:
+            raise ValueError(f"--init-from {cfg.init_from}: its {name} side has another shape") from exc
+
+
 def setup(cfg: TrainConfig) -> Run:
     from app.embedders.mel import MelConfig
     from app.embedders.mini_model import MiniAudioText, MiniConfig
@@ -102,7 +121,9 @@ def setup(cfg: TrainConfig) -> Run:
                       predictor_hidden=cfg.predictor_hidden if cfg.slap else 0, text_whitening=cfg.text_whitening)
     model = MiniAudioText(mcfg)
     model.prompt_templates = DEFAULT_TEMPLATES
-    if cfg.text_whitening:  # before the EMA targets copy the text projection
+    if cfg.init_from:
+        init_from(model, cfg)
+    if cfg.text_whitening and not cfg.init_text:  # before the EMA targets copy the text projection
         used = sorted({i for r in train_rows for i in train_f.caption_ids[r]})
         model.text.fit_whitening(torch.from_numpy(bank.vectors[used]))
     model.to(device).train()

@@ -82,6 +82,9 @@ def run_section(md: dict) -> list[str]:
             f"{tc.get('lr')} (warm-up + cosine), predictor lr ×{tc.get('predictor_lr_mult')}, EMA {tc.get('ema_base')}"
             f" → 1; shipped state: step {md.get('shipped_step')} (best on "
             f"{'the real-audio dev set' if tc.get('dev') else 'the validation slice'}).",
+            *([f"- Initialised from `{tc['init_from']}` (its card describes how that was trained): the audio "
+                f"encoder{', text projection and temperature' if tc.get('init_text') else ''}; the rest from scratch."]
+              if tc.get("init_from") else []),
             f"- Wall time {md.get('train_minutes')} min training + {md.get('setup_minutes')} min setup on "
             f"{md.get('device')} ({md.get('machine')}, {tc.get('threads')} thread(s), shared with other jobs); "
             f"torch {md.get('torch')}."]

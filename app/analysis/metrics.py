@@ -160,7 +160,10 @@ def effective_rank(emb: np.ndarray) -> float:
     the same way, up to min(N, D) when they fill the space evenly. The one definition
     used by training logs, model cards, `train.evaluate` and the map explorer.
     """
-    s = np.linalg.svd(_unit(emb), compute_uv=False)
+    return _rank_of_spectrum(np.linalg.svd(_unit(emb), compute_uv=False))
+
+
+def _rank_of_spectrum(s: np.ndarray) -> float:
     p = s / s.sum()
     p = p[p > 0]
     return float(np.exp(-np.sum(p * np.log(p))))
@@ -189,7 +192,7 @@ def collapse_stats(emb: np.ndarray) -> dict[str, float]:
     return {"mean_pairwise_cosine": mean_cos,
             "mean_dim_std": dim_std,
             "std_ratio": dim_std * float(np.sqrt(d)),
-            "effective_rank": effective_rank(x),
+            "effective_rank": _rank_of_spectrum(s),
             "top1_singular_ratio": float(s[0] ** 2 / np.sum(s ** 2))}
 
 

@@ -18,6 +18,7 @@ import torch
 from app.analysis.metrics import collapse_stats
 from app.embedders.mini_model import MiniAudioText, MiniConfig
 from train import data as D
+from train.batches import MelBatcher
 from train.fit import make_optimizer
 from train.loop import training_step
 from train.objectives import (ClapObjective, SlapObjective, clap_loss, ema_tau, ema_update, is_collapsed, make_target,
@@ -60,14 +61,14 @@ def test_batcher_views_and_augmentation(fake):
     tr = fake["splits"]["train"]
     rows, val = D.split_validation(tr, 0.1, seed=0)
     assert len(set(rows) & set(val)) == 0 and len(rows) + len(val) == len(tr)
-    b = D.MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
+    b = MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
     batch = b.next(views=2)
     assert batch["audio0"].shape == batch["audio1"].shape and batch["audio0"].shape[:2] == (16, 64)
     assert batch["audio0"].shape[2] < 401  # random crop
     assert not torch.equal(batch["audio0"], batch["audio1"])  # independent views
     assert torch.isfinite(batch["audio0"]).all() and batch["text0"].shape == (16, 384)
     # seeded: the same seed gives the same batches
-    b2 = D.MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
+    b2 = MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
     assert torch.equal(b2.next(views=2)["audio0"], batch["audio0"])
     # a restored sampler state draws the same next batch
     state = b.state_dict()
@@ -122,7 +123,7 @@ def test_collapse_stats_detects_collapse():
 # --- mini model training steps ---------------------------------------------------------------------
 def _fixed_batches(fake, n_batches: int, views: int):
     tr = fake["splits"]["train"]
-    b = D.MelBatcher(tr, fake["bank"], np.arange(len(tr)), 16, D.MelConfig(), seed=0)
+    b = MelBatcher(tr, fake["bank"], np.arange(len(tr)), 16, D.MelConfig(), seed=0)
     return [b.next(views=views) for _ in range(n_batches)]
 
 

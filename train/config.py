@@ -56,7 +56,7 @@ class TrainConfig:
     backbone: Optional[str] = _opt(None, "hub id or local ClapModel dir: train its towers instead of the mini model")
     sample_limit: int = _opt(0, "use at most this many training clips (0: all)")
     log_dir: str = _opt("data/logs", "where the step/validation log (jsonl) goes")
-    progress: bool = _opt(True, "tqdm bar")
+    progress: bool = _opt(True, "progress lines on stdout (cache building, a step line every 50 steps)")
     argv: tuple[str, ...] = field(default=(), metadata={"cli": False})
 
     @property
@@ -89,12 +89,11 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             continue
         flag = "--" + f.name.replace("_", "-")
         kw: dict[str, Any] = {"help": meta.pop("help", None), "dest": f.name}
-        if f.type in ("bool", bool):
+        kind = str(f.type).removeprefix("Optional[").rstrip("]")  # annotations are strings here
+        if kind == "bool":
             kw["action"] = argparse.BooleanOptionalAction
-        elif f.type.startswith("Optional") if isinstance(f.type, str) else False:
-            kw["type"] = str
         else:
-            kw["type"] = {"int": int, "float": float, "str": str}[f.type if isinstance(f.type, str) else f.type.__name__]
+            kw["type"] = {"int": int, "float": float, "str": str}[kind]
         if not meta.get("required"):
             kw["default"] = f.default
         p.add_argument(flag, **kw, **meta)

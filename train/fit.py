@@ -35,6 +35,7 @@ from app.analysis.zeroshot import DEFAULT_TEMPLATES
 from train import checkpoint as ckpt
 from train import data as D
 from train import validate as V
+from train.batches import AugmentConfig, MelBatcher
 from train.config import TrainConfig, parse_args
 from train.evaluate import to_jsonable
 from train.loop import Budget, batch_to, lr_factor, resolve_device, seed_everything, set_lr, training_step
@@ -54,7 +55,7 @@ class Run:
     model: Any
     objective: Any
     optimizer: torch.optim.Optimizer
-    batcher: D.MelBatcher
+    batcher: MelBatcher
     budget: Budget
     prompts: V.CachedTextEmbedder
     log_path: Path
@@ -130,8 +131,8 @@ def setup(cfg: TrainConfig) -> Run:
     objective = make_objective(cfg.objective, model, cfg.intra_weight, cfg.ema_base)
     if isinstance(objective, torch.nn.Module):
         objective.to(device).train()
-    batcher = D.MelBatcher(train_f, bank, train_rows, cfg.batch_size, mel_cfg, seed=cfg.seed,
-                           augment=D.AugmentConfig() if cfg.augment else None)
+    batcher = MelBatcher(train_f, bank, train_rows, cfg.batch_size, mel_cfg, seed=cfg.seed,
+                         augment=AugmentConfig() if cfg.augment else None)
     labels = sorted({train_f.labels[r] for r in val_rows} | set(splits["test"].labels if "test" in splits else []))
     prompts = V.CachedTextEmbedder(model, V.prompt_texts(labels, model.prompt_templates))
     Path(cfg.log_dir).mkdir(parents=True, exist_ok=True)
@@ -207,9 +208,12 @@ def train(run: Run) -> bool:
             budget.step += 1
             run.clips_seen += len(batch["rows"])
             if budget.step % 10 == 0 or budget.step == 1:
-                run.log({"event": "step", "step": budget.step, "minutes": round(budget.elapsed() / 60, 3), "lr": lr,
-                         "clips_per_s": round(run.clips_seen / (time.time() - t_loop), 1),
-                         **{k: round(v, 5) for k, v in stats.items()}})
+                rec = {"step": budget.step, "minutes": round(budget.elapsed() / 60, 3), "lr": lr,
+                       "clips_per_s": round(run.clips_seen / (time.time() - t_loop), 1),
+                       **{k: round(v, 5) for k, v in stats.items()}}
+                run.log({"event": "step", **rec})
+                if cfg.progress and budget.step % 50 == 0:
+                    print("[step] " + " ".join(f"{k}={v}" for k, v in rec.items()), flush=True)
             if cfg.eval_every > 0 and time.time() - last_eval > cfg.eval_every and not budget.done():
                 validate(run)
                 last_eval = time.time()

@@ -92,9 +92,18 @@ def evaluate_split(model, feats, rows, prompts: CachedTextEmbedder, templates=DE
     return res
 
 
+def zero_shot_top1(model, feats, rows, prompts: CachedTextEmbedder, templates, audio: np.ndarray) -> float:
+    labels = [feats.labels[r] for r in np.sort(np.asarray(rows))]
+    label_set = sorted(set(labels))
+    prompts.model = model
+    class_emb = class_text_embeddings(prompts, label_set, templates)
+    return metrics.zero_shot_accuracy(audio, class_emb, [label_set.index(lab) for lab in labels])[0]
+
+
 def choose_heads(model, feats, rows, prompts: CachedTextEmbedder, templates=DEFAULT_TEMPLATES
                  ) -> tuple[dict[str, str], dict[str, float]]:
     """SLAP: the (audio_head, text_head) pair with the best zero-shot top-1 on `rows`."""
+    rows = np.sort(np.asarray(rows))
     z = torch.from_numpy(embed_rows(model, feats, rows, raw=True))
     with torch.inference_mode():
         audio = {"projection": F.normalize(z, dim=-1).numpy(),
@@ -103,8 +112,7 @@ def choose_heads(model, feats, rows, prompts: CachedTextEmbedder, templates=DEFA
     try:
         for ah, th in SLAP_HEADS:
             model.cfg = dataclasses.replace(cfg, audio_head=ah, text_head=th)
-            res = evaluate_split(model, feats, rows, prompts, templates, audio=audio[ah])
-            scores[f"{ah}/{th}"] = res["zero_shot"]["top1"]
+            scores[f"{ah}/{th}"] = zero_shot_top1(model, feats, rows, prompts, templates, audio[ah])
     finally:
         model.cfg = cfg
     ah, th = max(scores, key=scores.get).split("/")

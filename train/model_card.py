@@ -164,6 +164,8 @@ def write_model_card(model_dir: str | Path) -> Path:
     md = cfg.get("metadata", {})
     lines = header(model_dir.name, cfg) + data_section(md) + run_section(md) + ["", "## Results"]
     lines += dev_table(md.get("dev")) + test_table(md.get("test") or {}) + history_table(md.get("validation_history") or [])
+    if md.get("comparison"):  # markdown written after both siblings are trained (docs/training.md has the same)
+        lines += ["", "### Side by side with the sibling and the previous models", "", md["comparison"]]
     lines += ["", "Metrics: `app.analysis.metrics` (the same code as `python -m train.evaluate`); effective rank = "
               "exp(entropy of the singular values of the unit embeddings), RankMe-style.", "", "## Limits", "", LIMITS,
               "## Use", "", "```python", "from app.embedders.registry import load_embedder",

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from app.analysis.metrics import (collapse_stats, knn_purity, modality_gap, per_group_accuracy, recall_at_k,
-                                  silhouette_by_label, zero_shot_accuracy)
+from app.analysis.metrics import (collapse_stats, effective_rank, knn_purity, modality_gap, per_group_accuracy,
+                                  recall_at_k, silhouette_by_label, zero_shot_accuracy)
 from app.analysis.zeroshot import DEFAULT_TEMPLATES, class_text_embeddings, validate_templates
 
 
@@ -120,6 +120,16 @@ def test_orthonormal_embeddings_are_full_rank():
     assert stats["effective_rank"] == pytest.approx(8.0)
     assert stats["mean_pairwise_cosine"] == pytest.approx(0.0)
     assert stats["top1_singular_ratio"] == pytest.approx(1 / 8)
+
+
+def test_effective_rank_counts_the_directions_in_use():
+    rng = np.random.default_rng(0)
+    basis = np.linalg.qr(rng.standard_normal((64, 64)))[0][:, :5]  # 5 orthonormal directions in 64-d
+    five = np.repeat(basis.T, 40, axis=0)  # every direction used equally
+    assert effective_rank(five) == pytest.approx(5.0, rel=1e-6)
+    assert collapse_stats(five)["effective_rank"] == pytest.approx(effective_rank(five), rel=1e-12)  # one definition
+    spread = rng.standard_normal((2000, 64))
+    assert effective_rank(spread) > 55 and collapse_stats(spread)["std_ratio"] == pytest.approx(1.0, abs=0.05)
 
 
 def test_collapse_needs_two_embeddings():

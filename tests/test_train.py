@@ -15,9 +15,13 @@ import numpy as np
 import pytest
 import torch
 
+from app.analysis.metrics import collapse_stats
 from app.embedders.mini_model import MiniAudioText, MiniConfig
 from train import data as D
-from train.objectives import (clap_loss, collapse_stats, ema_tau, ema_update, is_collapsed, make_target,
+from train.batches import MelBatcher
+from train.fit import make_optimizer
+from train.loop import training_step
+from train.objectives import (ClapObjective, SlapObjective, clap_loss, ema_tau, ema_update, is_collapsed, make_target,
                               param_distance, positive_mask, slap_loss)
 
 TINY = dict(channels=(8, 16, 32, 64), audio_hidden=64, embed_dim=48, text_hidden=32)
@@ -57,15 +61,20 @@ def test_batcher_views_and_augmentation(fake):
     tr = fake["splits"]["train"]
     rows, val = D.split_validation(tr, 0.1, seed=0)
     assert len(set(rows) & set(val)) == 0 and len(rows) + len(val) == len(tr)
-    b = D.MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
+    b = MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
     batch = b.next(views=2)
-    assert batch["mel0"].shape == batch["mel1"].shape and batch["mel0"].shape[:2] == (16, 64)
-    assert batch["mel0"].shape[2] < 401  # random crop
-    assert not torch.equal(batch["mel0"], batch["mel1"])  # independent views
-    assert torch.isfinite(batch["mel0"]).all() and batch["text0"].shape == (16, 384)
+    assert batch["audio0"].shape == batch["audio1"].shape and batch["audio0"].shape[:2] == (16, 64)
+    assert batch["audio0"].shape[2] < 401  # random crop
+    assert not torch.equal(batch["audio0"], batch["audio1"])  # independent views
+    assert torch.isfinite(batch["audio0"]).all() and batch["text0"].shape == (16, 384)
     # seeded: the same seed gives the same batches
-    b2 = D.MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
-    assert torch.equal(b2.next(views=2)["mel0"], batch["mel0"])
+    b2 = MelBatcher(tr, fake["bank"], rows, 16, D.MelConfig(), seed=0)
+    assert torch.equal(b2.next(views=2)["audio0"], batch["audio0"])
+    # a restored sampler state draws the same next batch
+    state = b.state_dict()
+    nxt = b.next(views=1)
+    b2.load_state_dict(state)
+    assert torch.equal(b2.next(views=1)["audio0"], nxt["audio0"])
 
 
 # --- objectives ----------------------------------------------------------------------------------
@@ -103,18 +112,18 @@ def test_ema_update_and_schedule():
 
 
 def test_collapse_stats_detects_collapse():
-    rng = torch.Generator().manual_seed(0)
-    healthy = collapse_stats(torch.randn(256, 32, generator=rng))
-    collapsed = collapse_stats(torch.ones(256, 32) + 1e-3 * torch.randn(256, 32, generator=rng))
-    assert healthy["std_ratio"] > 0.8 and healthy["effective_rank"] > 20 and abs(healthy["mean_cosine"]) < 0.1
-    assert collapsed["mean_cosine"] > 0.99 and collapsed["std_ratio"] < 0.05
+    rng = np.random.default_rng(0)
+    healthy = collapse_stats(rng.standard_normal((256, 32)))
+    collapsed = collapse_stats(np.ones((256, 32)) + 1e-3 * rng.standard_normal((256, 32)))
+    assert healthy["std_ratio"] > 0.8 and healthy["effective_rank"] > 20 and abs(healthy["mean_pairwise_cosine"]) < 0.1
+    assert collapsed["mean_pairwise_cosine"] > 0.99 and collapsed["std_ratio"] < 0.05
     assert is_collapsed(collapsed) and not is_collapsed(healthy)
 
 
 # --- mini model training steps ---------------------------------------------------------------------
 def _fixed_batches(fake, n_batches: int, views: int):
     tr = fake["splits"]["train"]
-    b = D.MelBatcher(tr, fake["bank"], np.arange(len(tr)), 16, D.MelConfig(), seed=0)
+    b = MelBatcher(tr, fake["bank"], np.arange(len(tr)), 16, D.MelConfig(), seed=0)
     return [b.next(views=views) for _ in range(n_batches)]
 
 
@@ -123,49 +132,75 @@ def test_clap_loss_falls_on_fake_corpus(fake):
     model = MiniAudioText(MiniConfig(**TINY)).train()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     batches = _fixed_batches(fake, 3, 1)
-    losses = []
-    for step in range(18):
-        batch = batches[step % 3]
-        a, t = model.audio(batch["mel0"]), model.text(batch["text0"])
-        loss, _ = clap_loss(a, t, model.logit_scale, positive_mask(batch["class_ids"], batch["caption_ids0"], len(a)))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.detach()))
+    losses = [training_step(model, batches[step % 3], ClapObjective(), opt, step / 18)["loss"] for step in range(18)]
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3]), losses
 
 
 def test_slap_mini_steps_targets_follow_by_ema_no_collapse(fake):
     torch.manual_seed(0)
     model = MiniAudioText(MiniConfig(**TINY, predictor_hidden=64)).train()
-    ta, tt = make_target(model.audio), make_target(model.text)
-    ta0 = copy.deepcopy(ta)
+    objective = SlapObjective(model, intra_weight=0.5, ema_base=0.9)
+    ta0 = copy.deepcopy(objective.target_audio)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     batches = _fixed_batches(fake, 3, 2)
-    losses = []
-    for step in range(18):
-        batch = batches[step % 3]
-        za, zt = model.audio(batch["mel0"]), model.text(batch["text0"])
-        with torch.no_grad():
-            za_t, zt_t = ta(batch["mel1"]), tt(batch["text1"])
-        loss, _ = slap_loss(model.audio_predictor(za), model.text_predictor(zt), za_t, zt_t, 0.5)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        ema_update(ta, model.audio, 0.9)
-        ema_update(tt, model.text, 0.9)
-        losses.append(float(loss.detach()))
+    hist = [training_step(model, batches[step % 3], objective, opt, step / 18) for step in range(18)]
+    losses = [h["loss"] for h in hist]
     assert np.mean(losses[-3:]) < np.mean(losses[:3]), losses
-    assert param_distance(ta, ta0) > 1e-4  # targets moved ...
-    assert param_distance(ta, model.audio) > 1e-5  # ... but lag behind the online encoder
+    assert 0.9 <= hist[0]["tau"] < hist[-1]["tau"] <= 1.0  # cosine EMA schedule towards 1
+    assert param_distance(objective.target_audio, ta0) > 1e-4  # targets moved ...
+    assert param_distance(objective.target_audio, model.audio) > 1e-5  # ... but lag behind the online encoder
+    assert all(not p.requires_grad for p in objective.parameters())
     model.eval()
     with torch.no_grad():
         test = fake["splits"]["test"]
         emb = model.audio(next(test.full_mels(np.arange(len(test)), batch=len(test))))
-    assert not is_collapsed(collapse_stats(emb))
+    assert not is_collapsed(collapse_stats(emb.numpy()))
+
+
+def test_predictors_learn_faster(fake):
+    from train.config import TrainConfig
+
+    model = MiniAudioText(MiniConfig(**TINY, predictor_hidden=64))
+    cfg = TrainConfig(objective="slap", out="x", lr=1e-3, predictor_lr_mult=10.0)
+    opt = make_optimizer(model, cfg)
+    from train.loop import set_lr
+
+    set_lr(opt, 1e-3)
+    pred = {id(p) for p in model.audio_predictor.parameters()}
+    lrs = {g["lr"] for g in opt.param_groups if any(id(p) in pred for p in g["params"])}
+    assert lrs == {1e-2}
+    assert {g["lr"] for g in opt.param_groups if not any(id(p) in pred for p in g["params"])} == {1e-3}
+
+
+def test_text_whitening_makes_caption_vectors_isotropic(fake, tmp_path):
+    vec = torch.from_numpy(fake["bank"].vectors)
+    model = MiniAudioText(MiniConfig(**{**TINY, "embed_dim": 384, "text_hidden": 0}, text_whitening=True))
+    model.text.fit_whitening(vec)
+    with torch.no_grad():
+        out = model.text(vec).double()
+    before = collapse_stats(vec.numpy())
+    after = collapse_stats(out.numpy())
+    assert abs(float(out.mean(0).norm())) < 1e-3  # centred
+    assert after["effective_rank"] > before["effective_rank"]
+    assert after["mean_pairwise_cosine"] < before["mean_pairwise_cosine"]
+    # the fitted map is part of the checkpoint
+    model.save_pretrained(tmp_path / "m", objective="clap")
+    again = MiniAudioText.from_pretrained(tmp_path / "m")
+    torch.testing.assert_close(again.text.input_whiten, model.text.input_whiten)
+
+
+def test_corpus_sample_rate_is_checked_against_the_front_end(tmp_path):
+    (tmp_path / "corpus.json").write_text(json.dumps({"sample_rate": 22050}))
+    with pytest.raises(ValueError, match="22050 Hz.*16000 Hz"):
+        D.check_corpus_rate(tmp_path, 16000)
+    D.check_corpus_rate(tmp_path, 22050)
 
 
 # --- end to end: python -m train.fit -----------------------------------------------------------------
+FIT_ARGS = ["--steps", "4", "--batch-size", "16", "--channels", "8,16,32,64", "--embed-dim", "48",
+            "--predictor-hidden", "32", "--eval-every", "0", "--no-progress", "--val-fraction", "0.1"]
+
+
 @pytest.mark.parametrize("objective", ["clap", "slap"])
 def test_fit_end_to_end_writes_loadable_checkpoint(fake, objective, tmp_path):
     from app.embedders.mini import MiniEmbedder
@@ -173,22 +208,44 @@ def test_fit_end_to_end_writes_loadable_checkpoint(fake, objective, tmp_path):
 
     out = tmp_path / f"mini-{objective}"
     rc = main(["--objective", objective, "--corpus", str(fake["corpus"]), "--cache", str(fake["root"] / "cache"),
-               "--out", str(out), "--steps", "4", "--batch-size", "16", "--channels", "8,16,32,64",
-               "--embed-dim", "48", "--predictor-hidden", "32", "--eval-every", "0", "--no-progress",
-               "--val-fraction", "0.1", "--log-dir", str(tmp_path / "logs")])
+               "--out", str(out), "--log-dir", str(tmp_path / "logs"), *FIT_ARGS])
     assert rc == 0
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["architecture"] == "mini-audio-text" and cfg["objective"] == objective
     md = cfg["metadata"]
     assert md["steps"] == 4 and "top1" in md["test"]["zero_shot"]
-    assert {"std_ratio", "effective_rank", "mean_cosine"} <= set(md["test"]["audio_collapse"])
+    assert {"std_ratio", "effective_rank", "mean_pairwise_cosine"} <= set(md["test"]["audio_collapse"])
+    assert "effective_rank" in md["validation_history"][-1] or "audio_effective_rank" in md["validation_history"][-1]
     card = (out / "MODEL_CARD.md").read_text()
-    assert "Limits" in card and "top-1" in card
+    assert "Limits" in card and "top-1" in card and "effective rank" in card
     emb = MiniEmbedder.from_pretrained(out)
+    assert emb.prompt_templates == tuple(cfg["prompt_templates"])
     a = emb.embed_audio([np.random.default_rng(0).standard_normal(16000 * 5).astype(np.float32) * 0.1])
     t = emb.embed_text(["white noise"])
     assert a.shape == t.shape == (1, 48)
     assert (out / "model.safetensors").stat().st_size < 25e6
+
+
+@pytest.mark.parametrize("objective", ["clap", "slap"])
+def test_resume_gives_the_same_weights_as_one_straight_run(fake, objective, tmp_path):
+    from safetensors.torch import load_file
+
+    from train.fit import main
+
+    common = ["--objective", objective, "--corpus", str(fake["corpus"]), "--cache", str(fake["root"] / "cache"),
+              "--log-dir", str(tmp_path / "logs"), *FIT_ARGS[2:], "--steps", "6", "--batch-size", "16"]
+    assert main([*common, "--out", str(tmp_path / "straight")]) == 0
+    assert main([*common, "--out", str(tmp_path / "split"), "--stop-after-steps", "3"]) == 0
+    assert not (tmp_path / "split" / "model.safetensors").exists()  # stopped half-way, state saved
+    assert (tmp_path / "split" / "train_state.pt").is_file()
+    assert main([*common, "--out", str(tmp_path / "split"), "--resume"]) == 0
+    a = load_file(str(tmp_path / "straight" / "model.safetensors"))
+    b = load_file(str(tmp_path / "split" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+    with pytest.raises(ValueError, match="seed"):
+        main([*common, "--out", str(tmp_path / "split"), "--resume", "--seed", "1"])
 
 
 # --- SLAP on a tiny random transformers ClapModel --------------------------------------------------------
@@ -243,20 +300,20 @@ def test_slap_on_tiny_clapmodel(tiny_backbone, tmp_path):
     model = BackboneSLAP(clap, "slap", predictor_hidden=64)
     waves, caps = _tiny_wave_data()
     batcher = WaveBatcher(waves, caps, proc, batch_size=8, seed=0)
-    target0 = copy.deepcopy(model.target_audio)
+    target0 = copy.deepcopy(model.audio)
     a0, t0 = embed_batch(model, batcher, np.arange(8))
-    init = {"audio": collapse_stats(a0), "text": collapse_stats(t0)}
-    hist = run_steps(model, batcher, steps=12, lr=1e-3, warmup=0.0, ema_base=0.9, log_every=1)
+    init = {"audio": collapse_stats(a0.numpy()), "text": collapse_stats(t0.numpy())}
+    objective, hist = run_steps(model, batcher, steps=12, lr=1e-3, warmup=0.0, ema_base=0.9, log_every=1)
     losses = [h["loss"] for h in hist]
     assert all(math.isfinite(x) for x in losses)
     assert np.mean(losses[-3:]) < np.mean(losses[:3]), losses
     # the targets follow the online towers by EMA: they moved, yet are not equal to the online towers
-    assert param_distance(model.target_audio, target0) > 1e-4
-    assert param_distance(model.target_text, model.text) > 1e-6
-    assert param_distance(model.target_audio, model.audio) < param_distance(target0, model.audio)
+    assert param_distance(objective.target_audio, target0) > 1e-4
+    assert param_distance(objective.target_text, model.text) > 1e-6
+    assert param_distance(objective.target_audio, model.audio) < param_distance(target0, model.audio)
     assert 0.9 <= hist[-1]["tau"] <= 1.0
     a, t = embed_batch(model, batcher, np.arange(8))
-    after = {"audio": collapse_stats(a), "text": collapse_stats(t)}
+    after = {"audio": collapse_stats(a.numpy()), "text": collapse_stats(t.numpy())}
     # no collapse: audio stays spread out; neither modality shrinks towards one point. (A random
     # tiny text tower already maps all strings close together, so text is judged against its start.)
     assert not is_collapsed(after["audio"]), after
@@ -264,7 +321,7 @@ def test_slap_on_tiny_clapmodel(tiny_backbone, tmp_path):
         assert after[mod]["effective_rank"] > 1.5, (mod, init, after)
         assert after[mod]["std_ratio"] > 0.5 * init[mod]["std_ratio"], (mod, init, after)
     # output: a standard ClapModel checkpoint of the online towers + SLAP heads
-    out = model.save(tmp_path / "slap-tiny", proc, {"steps": len(hist)})
+    out = model.save(tmp_path / "slap-tiny", proc, objective, {"steps": len(hist)})
     from transformers import ClapModel
 
     reloaded = ClapModel.from_pretrained(out)
@@ -272,3 +329,25 @@ def test_slap_on_tiny_clapmodel(tiny_backbone, tmp_path):
         for (k, v), (k2, v2) in zip(model.clap.state_dict().items(), reloaded.state_dict().items()):
             assert k == k2 and torch.equal(v, v2)
     assert (out / "slap_heads.safetensors").is_file() and (out / "slap_config.json").is_file()
+
+
+def test_init_from_copies_the_audio_encoder_and_optionally_the_text_side(tmp_path):
+    from train.config import TrainConfig
+    from train.fit import init_from
+
+    torch.manual_seed(0)
+    src = MiniAudioText(MiniConfig(**TINY))
+    with torch.no_grad():
+        src.text.linear.weight.mul_(2.0)
+        src.logit_scale.fill_(3.0)
+    src.save_pretrained(tmp_path / "src", objective="clap")
+    model = MiniAudioText(MiniConfig(**TINY))
+    init_from(model, TrainConfig(objective="clap", out="x", init_from=str(tmp_path / "src")))
+    for k, v in src.audio.state_dict().items():
+        torch.testing.assert_close(model.audio.state_dict()[k], v)
+    assert not torch.equal(model.text.linear.weight, src.text.linear.weight)  # text side stays fresh
+    init_from(model, TrainConfig(objective="clap", out="x", init_from=str(tmp_path / "src"), init_text=True))
+    assert torch.equal(model.text.linear.weight, src.text.linear.weight) and float(model.logit_scale.detach()) == 3.0
+    whitened = MiniAudioText(MiniConfig(**TINY, text_whitening=True))
+    with pytest.raises(ValueError, match="text_whitening"):
+        init_from(whitened, TrainConfig(objective="clap", out="x", init_from=str(tmp_path / "src"), init_text=True))

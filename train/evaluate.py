@@ -22,7 +22,7 @@ from typing import Any, Optional
 import numpy as np
 
 from app.analysis import metrics
-from app.analysis.zeroshot import DEFAULT_TEMPLATES, class_text_embeddings, prompt_label, validate_templates
+from app.analysis.zeroshot import class_text_embeddings, model_templates, prompt_label, validate_templates
 from app.audio import AudioError, load_audio
 
 # accepted header spellings (case-insensitive); ESC-50 style `filename,category` works as is
@@ -150,7 +150,7 @@ def evaluate(embedder, manifest_path: str | Path, templates=None, batch_size: in
 
     Raises EvaluationError when the manifest is unusable or no file could be read.
     """
-    templates = validate_templates(templates or DEFAULT_TEMPLATES)
+    templates = validate_templates(templates) if templates else model_templates(embedder)
     man = read_manifest(manifest_path)
     if not man.rows:
         s = man.skipped[0]
@@ -175,6 +175,8 @@ def evaluate(embedder, manifest_path: str | Path, templates=None, batch_size: in
         "zero_shot_accuracy": acc if len(keys) > 1 else math.nan,
         "per_group": metrics.per_group_accuracy(pred, label_idx, [r.group or "(none)" for r in rows])
         if any(r.group for r in rows) else {}, "warnings": list(man.warnings)}
+    res["per_group_zero_shot"] = _within_group_zero_shot(audio[[slot[r.path] for r in rows]], class_emb, label_idx,
+                                                         [r.group for r in rows])
     if len(keys) == 1:
         res["warnings"].append("only one label: zero-shot accuracy is undefined, recall is trivial")
     text_emb = _retrieval(embedder, res, rows, slot, class_of, class_emb, audio)
@@ -185,6 +187,23 @@ def evaluate(embedder, manifest_path: str | Path, templates=None, batch_size: in
     res["audio_silhouette"] = metrics.silhouette_by_label(audio, file_labels)
     res["audio_knn_purity"] = metrics.knn_purity(audio, file_labels, k=10)
     return res
+
+
+def _within_group_zero_shot(audio: np.ndarray, class_emb: np.ndarray, label_idx: np.ndarray,
+                            groups: list[Optional[str]]) -> dict[str, dict[str, float]]:
+    """Zero-shot top-1 of each group's clips among that group's labels only (a task per group,
+    e.g. "which instrument" among instruments): {group: {accuracy, n, n_classes, chance}}."""
+    out: dict[str, dict[str, float]] = {}
+    grp = np.asarray([g or "" for g in groups], dtype=object)
+    for g in sorted(set(grp.tolist()) - {""}):
+        mask = grp == g
+        classes = np.unique(label_idx[mask])
+        if len(classes) < 2:
+            continue
+        local = np.searchsorted(classes, label_idx[mask])
+        acc, _ = metrics.zero_shot_accuracy(audio[mask], class_emb[classes], local)
+        out[g] = {"accuracy": acc, "n": int(mask.sum()), "n_classes": int(len(classes)), "chance": 1 / len(classes)}
+    return out
 
 
 def _text_key(r: Row) -> tuple[str, str]:
@@ -223,7 +242,7 @@ def _retrieval(embedder, res, rows, slot, class_of, class_emb, audio) -> np.ndar
 
 
 def _collapse(emb: np.ndarray) -> dict[str, float]:
-    keys = ("mean_pairwise_cosine", "mean_dim_std", "effective_rank", "top1_singular_ratio")
+    keys = ("mean_pairwise_cosine", "mean_dim_std", "std_ratio", "effective_rank", "top1_singular_ratio")
     return metrics.collapse_stats(emb) if len(emb) >= 2 else dict.fromkeys(keys, math.nan)
 
 
@@ -241,6 +260,10 @@ def format_table(results: list[dict]) -> str:
     for g in sorted({g for r in results for g in r["per_group"]}):
         rows.append((f"  group {g}", [f"{_fmt(r['per_group'][g]['accuracy'])} (n={r['per_group'][g]['n']})"
                                       if g in r["per_group"] else "-" for r in results]))
+    for g in sorted({g for r in results for g in r.get("per_group_zero_shot", {})}):
+        rows.append((f"  {g}, among its own labels", [
+            f"{_fmt(r['per_group_zero_shot'][g]['accuracy'])} (chance {_fmt(r['per_group_zero_shot'][g]['chance'])})"
+            if g in r.get("per_group_zero_shot", {}) else "-" for r in results]))
     for d, what in (("t2a", "text->audio"), ("a2t", "audio->text")):
         rows.append((f"{what} R@1/5/10", ["/".join(_fmt(r[f"{d}_r{k}"]) for k in KS) for r in results]))
     rows.append(("  texts (source)", [f"{r['n_texts']} ({r['text_source']})" for r in results]))
@@ -282,11 +305,11 @@ def to_jsonable(obj: Any) -> Any:
     return obj.item() if isinstance(obj, np.generic) else obj
 
 
-def _templates_arg(values: Optional[list[str]]) -> tuple[str, ...]:
-    """`--templates` values, or one text file with a template per line."""
+def _templates_arg(values: Optional[list[str]]) -> Optional[tuple[str, ...]]:
+    """`--templates` values, or one text file with a template per line; None: each model's own."""
     if values and len(values) == 1 and Path(values[0]).is_file():
         values = [t.strip() for t in Path(values[0]).read_text().splitlines() if t.strip() and not t.startswith("#")]
-    return validate_templates(values or DEFAULT_TEMPLATES)
+    return validate_templates(values) if values else None
 
 
 def _parse(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -326,7 +349,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     except (EvaluationError, ValueError) as exc:  # ValueError covers UnknownModelError and bad templates
         print(f"error: {exc}".splitlines()[0], file=sys.stderr)
         return 2
-    print(f"manifest: {args.manifest}  templates: {' | '.join(templates)}")
+    print(f"manifest: {args.manifest}  templates: "
+          + "; ".join(f"{r['model']}: {' | '.join(r['templates'])}" for r in results))
     for res in results:
         _report_skipped(res)
         for w in res["warnings"]:

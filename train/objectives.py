@@ -8,14 +8,13 @@
   predictor regresses the *other* modality's target projection (cross-modal terms) and,
   weighted by `intra_weight`, its own modality's target projection of another view
   (intra-modal terms). Normalised-MSE (2 - 2 cos), stop-gradient on targets, no negatives.
-- Collapse statistics for any set of embeddings.
+- The objectives as objects for `train.loop.training_step`.
+Collapse statistics and the modality gap are `app.analysis.metrics` (one definition).
 """
 from __future__ import annotations
 
 import copy
 import math
-from typing import Iterable
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -131,41 +130,79 @@ def param_distance(a: nn.Module, b: nn.Module) -> float:
     return math.sqrt(num / max(den, 1e-12))
 
 
-# --- collapse statistics -----------------------------------------------------------------------
-@torch.no_grad()
-def collapse_stats(emb: torch.Tensor, max_rows: int = 4096) -> dict[str, float]:
-    """How spread out a set of embeddings is (computed on L2-normalised rows).
+# --- objectives as used by `train.loop.training_step` -----------------------------------------
+class ClapObjective:
+    """Multi-positive symmetric InfoNCE between `model.audio(audio0)` and `model.text(text0)`."""
 
-    - std_per_dim: mean over dims of the per-dimension std; a healthy spread is near
-      1/sqrt(D) (`std_ratio` = std_per_dim * sqrt(D) near 1), collapse -> 0.
-    - effective_rank: exp(entropy of the normalised singular values) of the centred matrix
-      (Roy & Vetterli 2007); 1 = everything on a line.
-    - mean_cosine: mean pairwise cosine between different rows; collapse -> 1.
+    name = "clap"
+
+    def loss(self, model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        a, t = model.audio(batch["audio0"]), model.text(batch["text0"])
+        pos = positive_mask(batch.get("class_ids"), batch.get("caption_ids0"), len(a))
+        return clap_loss(a, t, model.logit_scale, pos)
+
+    def after_step(self, model: nn.Module, progress: float) -> dict[str, float]:
+        return {}
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+class SlapObjective(nn.Module):
+    """SLAP: the online predictors regress EMA targets of both modalities (no negatives).
+
+    Holds the EMA target copies of `model.audio` and `model.text` (so they travel with
+    the objective's state_dict into checkpoints). The targets see the batch's second
+    view (`audio1`, `text1`: another crop/augmentation, another caption of the clip).
     """
-    x = F.normalize(torch.as_tensor(emb).float()[:max_rows], dim=-1)
-    n, d = x.shape
-    if n < 2:
-        return {"std_per_dim": 0.0, "std_ratio": 0.0, "effective_rank": 1.0, "mean_cosine": 1.0}
-    std = x.std(dim=0).mean()
-    s = torch.linalg.svdvals(x - x.mean(0, keepdim=True))
-    p = s / s.sum().clamp_min(1e-12)
-    erank = torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum())
-    g = x @ x.T
-    mean_cos = (g.sum() - g.diagonal().sum()) / (n * (n - 1))
-    return {"std_per_dim": float(std), "std_ratio": float(std * math.sqrt(d)),
-            "effective_rank": float(erank), "mean_cosine": float(mean_cos)}
+
+    name = "slap"
+
+    def __init__(self, model: nn.Module, intra_weight: float = 0.5, ema_base: float = 0.99) -> None:
+        super().__init__()
+        if model.audio_predictor is None or model.text_predictor is None:
+            raise ValueError("SLAP needs a model with predictors (predictor_hidden > 0)")
+        self.intra_weight = intra_weight
+        self.ema_base = ema_base
+        self.target_audio = make_target(model.audio)
+        self.target_text = make_target(model.text)
+
+    def loss(self, model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        za, zt = model.audio(batch["audio0"]), model.text(batch["text0"])
+        qa, qt = model.audio_predictor(za), model.text_predictor(zt)
+        with torch.no_grad():
+            za_target = self.target_audio(batch.get("audio1", batch["audio0"]))
+            zt_target = self.target_text(batch.get("text1", batch["text0"]))
+        return slap_loss(qa, qt, za_target, zt_target, self.intra_weight)
+
+    @torch.no_grad()
+    def after_step(self, model: nn.Module, progress: float) -> dict[str, float]:
+        tau = ema_tau(progress, self.ema_base)
+        ema_update(self.target_audio, model.audio, tau)
+        ema_update(self.target_text, model.text, tau)
+        return {"tau": tau}
+
+    def train(self, mode: bool = True) -> "SlapObjective":
+        super().train(mode)
+        set_target_mode(self.target_audio)  # targets always use batch statistics, never dropout
+        set_target_mode(self.target_text)
+        return self
+
+    def target_distance(self, model: nn.Module) -> float:
+        return param_distance(self.target_audio, model.audio)
 
 
-def modality_gap(audio: torch.Tensor, text: torch.Tensor) -> float:
-    """Distance between the centroids of normalised audio and text embeddings (Liang et al. 2022)."""
-    a = F.normalize(torch.as_tensor(audio).float(), dim=-1).mean(0)
-    t = F.normalize(torch.as_tensor(text).float(), dim=-1).mean(0)
-    return float((a - t).norm())
+def make_objective(name: str, model: nn.Module, intra_weight: float = 0.5, ema_base: float = 0.99):
+    if name == "clap":
+        return ClapObjective()
+    if name == "slap":
+        return SlapObjective(model, intra_weight, ema_base)
+    raise ValueError(f"unknown objective {name!r} (clap or slap)")
 
 
 def is_collapsed(stats: dict[str, float], min_std_ratio: float = 0.1, max_mean_cosine: float = 0.95) -> bool:
-    return stats["std_ratio"] < min_std_ratio or stats["mean_cosine"] > max_mean_cosine
-
-
-def trainable(params: Iterable[nn.Parameter]) -> list[nn.Parameter]:
-    return [p for p in params if p.requires_grad]
+    """`app.analysis.metrics.collapse_stats` output that looks collapsed: every vector alike."""
+    return stats["std_ratio"] < min_std_ratio or stats["mean_pairwise_cosine"] > max_mean_cosine

@@ -5,8 +5,8 @@
 
 Same objectives as the mini models (`train.objectives`), applied to HTS-AT + RoBERTa:
 online towers (`audio_model` + `audio_projection`, `text_model` + `text_projection`) with
-BYOL predictors, EMA copies of both towers as targets, cross-modal (+ intra-modal)
-regression of the targets' projections. The output directory is a standard
+BYOL predictors, EMA copies of both towers as targets (held by `SlapObjective`), cross-modal
+(+ intra-modal) regression of the targets' projections, one `train.loop.training_step`. The output directory is a standard
 `ClapModel`/`ClapProcessor` checkpoint of the *online* towers (loadable by the app's
 HF-CLAP embedder as-is), plus `slap_heads.safetensors` (predictors and EMA targets) and
 `slap_config.json`, so training can be inspected or continued.
@@ -19,9 +19,7 @@ Use an unfused checkpoint, or a processor with `truncation="rand_trunc"` (DESIGN
 """
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,10 +28,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from app.analysis.metrics import collapse_stats
 from app.audio import resample
 from app.embedders.mini_model import Predictor
-from train.objectives import (clap_loss, collapse_stats, ema_tau, ema_update, make_target, param_distance,
-                              slap_loss)
+from train.loop import Budget, batch_to, lr_factor, resolve_device, seed_everything, set_lr, training_step
+from train.objectives import make_objective
 
 HEADS_NAME = "slap_heads.safetensors"
 SLAP_CONFIG_NAME = "slap_config.json"
@@ -57,7 +56,7 @@ class Tower(nn.Module):
 
 
 class BackboneSLAP(nn.Module):
-    """Online ClapModel towers + predictors + EMA target towers."""
+    """Online ClapModel towers (+ SLAP predictors), in the shape `train.loop.training_step` expects."""
 
     def __init__(self, clap: nn.Module, objective: str = "slap", predictor_hidden: int = 1024) -> None:
         super().__init__()
@@ -68,44 +67,13 @@ class BackboneSLAP(nn.Module):
         dim = int(clap.config.projection_dim)
         self.audio_predictor = Predictor(dim, predictor_hidden) if objective == "slap" else None
         self.text_predictor = Predictor(dim, predictor_hidden) if objective == "slap" else None
-        self.target_audio = make_target(self.audio) if objective == "slap" else None
-        self.target_text = make_target(self.text) if objective == "slap" else None
 
-    def online_parameters(self) -> list[nn.Parameter]:
-        mods: list[nn.Module] = [self.audio, self.text]
-        if self.objective == "slap":
-            mods += [self.audio_predictor, self.text_predictor]
-        seen, out = set(), []
-        for m in mods:
-            for p in m.parameters():
-                if p.requires_grad and id(p) not in seen:
-                    seen.add(id(p))
-                    out.append(p)
-        if self.objective == "clap":
-            out.append(self.clap.logit_scale_a)
-        return out
+    @property
+    def logit_scale(self) -> nn.Parameter:
+        return self.clap.logit_scale_a
 
-    def loss(self, batch: dict[str, Any], intra_weight: float = 0.5) -> tuple[torch.Tensor, dict[str, float]]:
-        za = self.audio(batch["audio0"])
-        zt = self.text(batch["text0"])
-        if self.objective == "clap":
-            from train.objectives import positive_mask
-
-            pos = positive_mask(batch.get("class_ids"), batch.get("caption_ids0"), len(za))
-            return clap_loss(za, zt, self.clap.logit_scale_a, pos)
-        qa, qt = self.audio_predictor(za), self.text_predictor(zt)
-        with torch.no_grad():
-            za_t = self.target_audio(batch["audio1"])
-            zt_t = self.target_text(batch["text1"])
-        return slap_loss(qa, qt, za_t, zt_t, intra_weight)
-
-    @torch.no_grad()
-    def update_targets(self, tau: float) -> None:
-        if self.objective == "slap":
-            ema_update(self.target_audio, self.audio, tau)
-            ema_update(self.target_text, self.text, tau)
-
-    def save(self, out_dir: str | Path, processor, extra: dict[str, Any] | None = None) -> Path:
+    def save(self, out_dir: str | Path, processor, objective=None, extra: dict[str, Any] | None = None) -> Path:
+        """ClapModel + processor of the online towers; SLAP predictors and EMA targets beside them."""
         from safetensors.torch import save_file
 
         out = Path(out_dir)
@@ -114,8 +82,10 @@ class BackboneSLAP(nn.Module):
         processor.save_pretrained(out)
         if self.objective == "slap":
             heads = {}
-            for prefix, mod in (("audio_predictor.", self.audio_predictor), ("text_predictor.", self.text_predictor),
-                                ("target_audio.", self.target_audio), ("target_text.", self.target_text)):
+            mods = [("audio_predictor.", self.audio_predictor), ("text_predictor.", self.text_predictor)]
+            if objective is not None:
+                mods += [("target_audio.", objective.target_audio), ("target_text.", objective.target_text)]
+            for prefix, mod in mods:
                 for k, v in mod.state_dict().items():
                     heads[prefix + k] = v.detach().float().contiguous() if v.is_floating_point() else v.contiguous()
             save_file(heads, str(out / HEADS_NAME))
@@ -194,73 +164,34 @@ class WaveBatcher:
         return batch
 
 
-def _to(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
-    out = {}
-    for k, v in batch.items():
-        if isinstance(v, dict):
-            out[k] = {kk: vv.to(device) for kk, vv in v.items()}
-        elif isinstance(v, torch.Tensor):
-            out[k] = v.to(device)
-        else:
-            out[k] = v
-    return out
-
-
 def run_steps(model: BackboneSLAP, batcher: WaveBatcher, steps: int = 0, minutes: float = 0.0, lr: float = 5e-5,
               weight_decay: float = 0.01, warmup: float = 0.05, intra_weight: float = 0.5, ema_base: float = 0.99,
-              device: str | torch.device = "cpu", log_every: int = 10, progress: bool = False,
-              on_log=None) -> list[dict[str, float]]:
-    """Train for `steps` steps (or `minutes`); returns per-step stats (loss, tau, target distance...)."""
-    from train.fit import Budget, lr_factor
+              device: str | torch.device = "cpu", log_every: int = 10, on_log=None):
+    """Train for `steps` steps (or `minutes`) with `train.loop.training_step`.
 
+    Returns (objective, per-step stats); the objective holds SLAP's EMA targets."""
     device = torch.device(device)
     model.to(device).train()
-    for t in (model.target_audio, model.target_text):
-        if t is not None:
-            from train.objectives import set_target_mode
-
-            set_target_mode(t)
-    params = model.online_parameters()
+    objective = make_objective(model.objective, model, intra_weight, ema_base)
+    if isinstance(objective, nn.Module):
+        objective.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, betas=(0.9, 0.98))
     budget = Budget(minutes, steps)
     views = 2 if model.objective == "slap" else 1
-    use_amp = device.type == "cuda"
     history: list[dict[str, float]] = []
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=steps or int(minutes * 60), unit="step" if steps else "s", mininterval=2.0)
     while not budget.done():
-        prog = budget.progress()
-        cur_lr = lr * lr_factor(prog, warmup)
-        for g in opt.param_groups:
-            g["lr"] = cur_lr
-        batch = _to(batcher.next(views), device)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            loss, stats = model.loss(batch, intra_weight)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gnorm = torch.nn.utils.clip_grad_norm_(params, 5.0)
-        opt.step()
-        tau = ema_tau(prog, ema_base)
-        model.update_targets(tau)
+        progress = budget.progress()
+        set_lr(opt, lr * lr_factor(progress, warmup))
+        stats = training_step(model, batch_to(batcher.next(views), device), objective, opt, progress)
         budget.step += 1
-        rec = {"step": budget.step, "lr": cur_lr, "grad_norm": float(gnorm), **stats}
-        if model.objective == "slap":
-            rec["tau"] = tau
-            if budget.step % log_every == 0 or budget.step == 1:
-                rec["target_distance"] = param_distance(model.target_audio, model.audio)
+        rec = {"step": budget.step, **stats}
+        if model.objective == "slap" and (budget.step % log_every == 0 or budget.step == 1):
+            rec["target_distance"] = objective.target_distance(model)
         history.append(rec)
         if on_log and (budget.step % log_every == 0 or budget.step == 1):
             on_log(rec)
-        if bar is not None:
-            bar.set_postfix(loss=f"{stats['loss']:.4f}", refresh=False)
-            bar.n = budget.step if steps else min(int(budget.elapsed()), bar.total)
-            bar.update(0)
-    if bar is not None:
-        bar.close()
-    return history
+    return objective, history
 
 
 @torch.no_grad()
@@ -284,42 +215,40 @@ def embed_batch(model: BackboneSLAP, batcher: WaveBatcher, rows: np.ndarray, dev
         model.train()
 
 
-def train_backbone(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m train.fit --backbone ...`: train ClapModel towers on the corpus."""
+def train_backbone(cfg) -> dict[str, Any]:
+    """`python -m train.fit --backbone ...` (cfg: `train.config.TrainConfig`): train ClapModel towers."""
     from train.data import class_key, load_split
-    from train.fit import seed_everything
 
-    torch.set_num_threads(max(1, args.threads))
-    seed_everything(args.seed)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    lr = args.lr if args.lr != 1e-3 else 5e-5  # 1e-3 is the mini default; far too high for pretrained towers
+    torch.set_num_threads(max(1, cfg.threads))
+    seed_everything(cfg.seed)
+    device = resolve_device(cfg.device)
+    lr = cfg.lr if cfg.lr != 1e-3 else 5e-5  # 1e-3 is the mini default; far too high for pretrained towers
     t0 = time.time()
-    clap, processor = load_backbone(args.backbone)
-    model = BackboneSLAP(clap, args.objective, args.predictor_hidden)
-    waves, metas = load_split(Path(args.corpus) / "train")
-    if args.sample_limit:
-        waves, metas = waves[: args.sample_limit], metas[: args.sample_limit]
+    clap, processor = load_backbone(cfg.backbone)
+    model = BackboneSLAP(clap, cfg.objective, cfg.predictor_hidden)
+    waves, metas = load_split(Path(cfg.corpus) / "train")
+    if cfg.sample_limit:
+        waves, metas = waves[: cfg.sample_limit], metas[: cfg.sample_limit]
     keys = {k: i for i, k in enumerate(sorted({class_key(m) for m in metas}))}
-    batcher = WaveBatcher(waves, [m["captions"] for m in metas], processor, batch_size=args.batch_size,
-                          seed=args.seed, class_ids=[keys[class_key(m)] for m in metas])
-    print(f"[fit] backbone {args.backbone} ({sum(p.numel() for p in clap.parameters()) / 1e6:.1f}M params), "
-          f"{args.objective}, {len(metas)} clips, device {device}", flush=True)
+    batcher = WaveBatcher(waves, [m["captions"] for m in metas], processor, batch_size=cfg.batch_size,
+                          seed=cfg.seed, class_ids=[keys[class_key(m)] for m in metas])
+    print(f"[fit] backbone {cfg.backbone} ({sum(p.numel() for p in clap.parameters()) / 1e6:.1f}M params), "
+          f"{cfg.objective}, {len(metas)} clips, device {device}", flush=True)
 
     def on_log(rec):
         print("[step] " + " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()),
               flush=True)
 
-    history = run_steps(model, batcher, steps=args.steps, minutes=0 if args.steps else args.minutes, lr=lr,
-                        weight_decay=args.weight_decay, warmup=args.warmup, intra_weight=args.intra_weight,
-                        ema_base=args.ema_base, device=device, progress=not args.no_progress, on_log=on_log)
-    rows = np.arange(min(256, len(metas)))
-    a, t = embed_batch(model, batcher, rows, device)
-    stats = {"audio": collapse_stats(a), "text": collapse_stats(t)}
+    objective, history = run_steps(model, batcher, steps=cfg.steps, minutes=0 if cfg.steps else cfg.minutes, lr=lr,
+                                   weight_decay=cfg.weight_decay, warmup=cfg.warmup, intra_weight=cfg.intra_weight,
+                                   ema_base=cfg.ema_base, device=device, on_log=on_log)
+    a, t = embed_batch(model, batcher, np.arange(min(256, len(metas))), device)
+    stats = {"audio": collapse_stats(a.numpy()), "text": collapse_stats(t.numpy())}
     print(f"[fit] collapse stats: {json.dumps(stats)}")
-    model.save(args.out, processor, {"backbone": args.backbone, "steps": len(history), "lr": lr,
-                                     "batch_size": batcher.batch_size, "seed": args.seed,
-                                     "intra_weight": args.intra_weight, "ema_base": args.ema_base,
-                                     "minutes": round((time.time() - t0) / 60, 1), "collapse": stats,
-                                     "final_loss": history[-1]["loss"] if history else None})
-    print(f"[fit] saved {args.out}")
+    model.save(cfg.out, processor, objective if cfg.slap else None,
+               {"backbone": cfg.backbone, "steps": len(history), "lr": lr, "batch_size": batcher.batch_size,
+                "seed": cfg.seed, "intra_weight": cfg.intra_weight, "ema_base": cfg.ema_base,
+                "minutes": round((time.time() - t0) / 60, 1), "collapse": stats,
+                "final_loss": history[-1]["loss"] if history else None})
+    print(f"[fit] saved {cfg.out}")
     return {"history": history, "collapse": stats}

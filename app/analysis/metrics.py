@@ -153,19 +153,34 @@ def _separability(a: np.ndarray, t: np.ndarray, folds: int, seed: int) -> float:
     return max(score, 0.5)
 
 
+def effective_rank(emb: np.ndarray) -> float:
+    """exp(entropy of the normalised singular values) of the *uncentred* unit vectors.
+
+    Roy & Vetterli 2007, as in RankMe (Garrido et al. 2023): 1 when every vector points
+    the same way, up to min(N, D) when they fill the space evenly. The one definition
+    used by training logs, model cards, `train.evaluate` and the map explorer.
+    """
+    return _rank_of_spectrum(np.linalg.svd(_unit(emb), compute_uv=False))
+
+
+def _rank_of_spectrum(s: np.ndarray) -> float:
+    p = s / s.sum()
+    p = p[p > 0]
+    return float(np.exp(-np.sum(p * np.log(p))))
+
+
 def collapse_stats(emb: np.ndarray) -> dict[str, float]:
     """Signs of representation collapse in one set of embeddings (needs N >= 2).
 
     - mean_pairwise_cosine: mean cosine over distinct pairs (-> 1 when collapsed).
     - mean_dim_std: mean over dimensions of the per-dimension std of the unit vectors
-      (-> 0 when collapsed; about 1/sqrt(D) for vectors spread evenly over the sphere).
-    - effective_rank: exp(entropy of the normalised singular values) of the
-      *uncentred* unit vectors (Roy & Vetterli 2007, as in RankMe): 1 when every vector
-      points the same way, up to min(N, D).
+      (-> 0 when collapsed; about 1/sqrt(D) for vectors spread evenly over the sphere);
+      std_ratio = mean_dim_std * sqrt(D) (about 1 when spread evenly).
+    - effective_rank: see `effective_rank`.
     - top1_singular_ratio: share of energy in the top direction, s1^2 / sum(s^2).
     """
     x = _unit(emb)
-    n = len(x)
+    n, d = x.shape
     if n < 2:
         raise ValueError("collapse_stats needs at least 2 embeddings")
     total = x.sum(axis=0)
@@ -173,11 +188,11 @@ def collapse_stats(emb: np.ndarray) -> dict[str, float]:
     # sum over i != j of x_i.x_j = ||sum x||^2 - sum ||x_i||^2 : O(ND), no N x N matrix
     mean_cos = (float(total @ total) - sq_norms) / (n * (n - 1))
     s = np.linalg.svd(x, compute_uv=False)
-    p = s / s.sum()
-    p = p[p > 0]
+    dim_std = float(x.std(axis=0).mean())
     return {"mean_pairwise_cosine": mean_cos,
-            "mean_dim_std": float(x.std(axis=0).mean()),
-            "effective_rank": float(np.exp(-np.sum(p * np.log(p)))),
+            "mean_dim_std": dim_std,
+            "std_ratio": dim_std * float(np.sqrt(d)),
+            "effective_rank": _rank_of_spectrum(s),
             "top1_singular_ratio": float(s[0] ** 2 / np.sum(s ** 2))}
 
 

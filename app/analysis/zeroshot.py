@@ -21,6 +21,12 @@ DEFAULT_TEMPLATES: tuple[str, ...] = (
 )
 
 
+def model_templates(embedder) -> tuple[str, ...]:
+    """The templates a model was trained and validated with (its `prompt_templates`,
+    recorded in the shipped models' config.json), else `DEFAULT_TEMPLATES`."""
+    return validate_templates(getattr(embedder, "prompt_templates", None) or DEFAULT_TEMPLATES)
+
+
 def prompt_label(label: str) -> str:
     """How a label reads inside a prompt: underscores to spaces, whitespace collapsed."""
     return " ".join(str(label).replace("_", " ").split())
@@ -43,13 +49,14 @@ def fill(template: str, label: str) -> str:
 
 
 def class_text_embeddings(embedder, labels: Sequence[str],
-                          templates: Sequence[str] = DEFAULT_TEMPLATES) -> np.ndarray:
+                          templates: Sequence[str] | None = None) -> np.ndarray:
     """[C, D] float32: per label, the renormalised mean of its templates' unit text embeddings.
 
-    `embedder` is anything with `embed_text(list[str]) -> [N, D]` (an `Embedder`).
+    `embedder` is anything with `embed_text(list[str]) -> [N, D]` (an `Embedder`);
+    `templates` default to the model's own (`model_templates`).
     All C x T prompts go through one `embed_text` call so the model batches them.
     """
-    templates = validate_templates(templates)
+    templates = validate_templates(templates) if templates is not None else model_templates(embedder)
     labels = [str(label) for label in labels]
     if not labels:
         raise ValueError("no labels to embed")

@@ -75,6 +75,7 @@ class MiniEmbedder(Embedder):
         self.name = name
         self.source = source
         self.objective = str(model.metadata.get("objective", "unknown"))
+        self.prompt_templates = model.prompt_templates  # used by app.analysis.zeroshot
         self.sample_rate = int(cfg.mel.sample_rate)
         self.dim = int(cfg.embed_dim)
         self.window = int(round(cfg.window_seconds * self.sample_rate))

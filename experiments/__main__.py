@@ -86,7 +86,9 @@ def _rerender(args: argparse.Namespace) -> int:
         print(f"error: no experiment results (<name>.json) in {args.out}", file=sys.stderr)
         return 2
     figures = [write_result(r, args.out, args.html) for r in results]
-    command = results[0].command or "make experiments"  # results saved before commands were recorded
+    commands = {r.command for r in results if r.command}
+    # one recorded command if every result came from it; results run one by one: the make target
+    command = commands.pop() if len(commands) == 1 else "make experiments   # or: python -m experiments run all ..."
     print(f"report: {write_report(results, figures, args.out, command, args.report)}")
     return 0
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Callable
 
-from app.search import MAX_K, rrf_fuse
-from app.store import collection_name, model_slug
+from app.search import MAX_K, check_k, rrf_fuse
+from app.collections import collection_of
 
 MODES = ("vector", "keyword", "hybrid")
 UrlFor = Callable[[str], "str | None"]  # point id -> the URL that serves its audio (app.media.audio_url)
@@ -77,9 +77,8 @@ def search_library(store, embedder, query: str, mode: str = "hybrid", k: int = 2
         raise ValueError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
     if not isinstance(query, str) or not query.strip():
         raise ValueError("the query is empty: type some words to search for")
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise ValueError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
-    name = collection_name(model_slug(embedder.name), "audio")
+    k = check_k(k)
+    name = collection_of(embedder, "audio")
     if not store.has_collection(name):
         return []
     # over-fetch only what the mode needs: post filters drop rows; fusion wants some depth

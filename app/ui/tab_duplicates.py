@@ -14,7 +14,8 @@ import pandas as pd
 from app.context import AppContext
 from app.library.duplicates import DuplicateConfig, find_duplicates, group_rows, threshold_for
 from app.media import audio_url
-from app.store import collection_name, model_slug
+from app.collections import collection_of
+from app.store import model_slug
 from app.ui.common import (api_endpoint, guarded, hidden_inputs, model_dropdown, playable, request_root, status_md,
                            write_csv)
 
@@ -26,7 +27,7 @@ API_KEYS = ("group", "size", "file", "url", "id", "name", "set", "format", "samp
 def run_duplicates(ctx: AppContext, model: str, set_value: str | None, threshold: float | None,
                    k: int = 10, progress=None) -> list[list[dict]]:
     emb = ctx.embedder(model)
-    name = collection_name(model_slug(emb.name), "audio")
+    name = collection_of(emb, "audio")
     if not ctx.store.has_collection(name):
         return []
     config = DuplicateConfig(threshold=threshold_for(emb.name) if threshold in (None, "") else float(threshold), k=k)

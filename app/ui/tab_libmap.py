@@ -20,6 +20,7 @@ from app.context import AppContext
 from app.library.libmap import METHODS, MapConfig, MapJobs, build_map, load_cached
 from app.library.mapview import COLOUR_BY, join_payloads, m3u, map_figure, rows_csv, selection_rows
 from app.media import audio_url
+from app.collections import collection_of
 from app.store import collection_name, model_slug
 from app.ui.common import api_endpoint, guarded, hidden_inputs, model_dropdown, playable, request_root, status_md
 
@@ -90,7 +91,7 @@ def build(ctx: AppContext) -> dict:
     timer = gr.Timer(1.0, active=False)
 
     def collection(model_name: str) -> str:
-        return collection_name(model_slug(ctx.embedder(model_name).name), "audio")
+        return collection_of(ctx.embedder(model_name), "audio")
 
     @guarded(2)
     def on_go(model_name, method_name):

@@ -14,7 +14,8 @@ from app.context import AppContext
 from app.library.query import MODES, Filters, search_library
 from app.library.tags import facet_counts, load_facets, tagger_for
 from app.media import audio_url
-from app.store import collection_name, model_slug
+from app.collections import collection_of
+from app.store import model_slug
 from app.ui.common import (api_endpoint, audio_input, guarded, hidden_inputs, model_dropdown, playable,
                            progress_callback, request_root, status_md, write_csv)
 
@@ -52,7 +53,7 @@ def rows_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def facets_frame(ctx: AppContext, model: str, set_value: str | None) -> pd.DataFrame:
-    name = collection_name(model_slug(model), "audio")
+    name = collection_of(model, "audio")
     if not ctx.store.has_collection(name):
         return pd.DataFrame([], columns=FACET_COLUMNS)
     counts = facet_counts(ctx.store, name, parse_filters(set_value, "", "", None, None).set_name)
@@ -100,7 +101,7 @@ def build(ctx: AppContext) -> dict:
 
     @guarded(3)
     def on_count(model_name, set_value):
-        name = collection_name(model_slug(model_name), "audio")
+        name = collection_of(model_name, "audio")
         sets = [ALL, *sorted(ctx.store.sets(name))] if ctx.store.has_collection(name) else [ALL]
         frame = facets_frame(ctx, model_name, set_value)
         return status_md(f"{len(frame)} tags in {frame['facet'].nunique() if len(frame) else 0} facets.", "ok"), \
